@@ -1,0 +1,15 @@
+//! scimshim: a sidecar reverse proxy in front of a strict SCIM 2.0 (RFC 7643/7644)
+//! backend that rewrites the dialects identity providers actually speak.
+//!
+//! Data flows one way: [`cli`] → [`config`] → [`rules`] (load, compile, pure
+//! evaluation) → [`proxy`] (the HTTP shell). [`scim`] is a leaf vocabulary
+//! library; [`telemetry`] holds the log events.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod proxy;
+pub mod rules;
+pub mod scim;
+pub mod telemetry;

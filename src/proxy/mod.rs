@@ -1,0 +1,93 @@
+//! The HTTP shell around the engine: accepts HTTP/1.1 and HTTP/2 from clients,
+//! runs the request phases, and forwards through a pooled upstream client.
+//!
+//! Phases of one request (see `docs/architecture.md`):
+//! classify → match rules → rewrite (reading the body only if a matching rule
+//! needs it) → answer locally or forward → stream the response back → log.
+
+pub mod body;
+pub mod error;
+pub mod handler;
+pub mod headers;
+pub mod server;
+pub mod upstream;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+
+use crate::rules::RuleSet;
+use crate::telemetry::redact::ValueLogging;
+
+pub use server::serve;
+pub use upstream::Upstream;
+
+/// Everything a request needs, shared by all connections.
+pub struct Proxy {
+    /// The rule set; a request takes one snapshot and keeps it to the end.
+    pub rules: ArcSwap<RuleSet>,
+    pub upstream: Upstream,
+    /// The SCIM base path served, without a trailing slash (`/scim/v2`).
+    pub base_path: String,
+    /// Largest body a rule may read.
+    pub max_body_bytes: usize,
+    /// Time allowed for the upstream to answer, and for a client to send a body
+    /// that a rule must read.
+    pub timeout: Duration,
+    pub log_values: ValueLogging,
+    /// `http` or `https`, for `X-Forwarded-Proto`.
+    pub scheme: &'static str,
+    ids: RequestIds,
+}
+
+impl Proxy {
+    pub fn new(
+        rules: RuleSet,
+        upstream: Upstream,
+        base_path: String,
+        max_body_bytes: usize,
+        timeout: Duration,
+        log_values: ValueLogging,
+    ) -> Arc<Proxy> {
+        Arc::new(Proxy {
+            rules: ArcSwap::from_pointee(rules),
+            upstream,
+            base_path,
+            max_body_bytes,
+            timeout,
+            log_values,
+            scheme: "http",
+            ids: RequestIds::new(),
+        })
+    }
+}
+
+/// Request ids: a per-process prefix and a counter, cheap and unique enough to
+/// join log lines.
+struct RequestIds {
+    prefix: u32,
+    next: AtomicU64,
+}
+
+impl RequestIds {
+    fn new() -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos() ^ (d.as_secs() as u32))
+            .unwrap_or(0);
+        RequestIds {
+            prefix: nanos ^ std::process::id(),
+            next: AtomicU64::new(1),
+        }
+    }
+
+    fn next(&self) -> String {
+        format!(
+            "{:08x}-{:x}",
+            self.prefix,
+            self.next.fetch_add(1, Ordering::Relaxed)
+        )
+    }
+}

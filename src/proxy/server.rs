@@ -1,0 +1,87 @@
+//! The listener: accepts connections, serves HTTP/1.1 and HTTP/2 (prior
+//! knowledge) on each, and drains in-flight requests on shutdown.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{Request, Response};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+
+use super::Proxy;
+use super::body::ProxyBody;
+use super::handler;
+use crate::telemetry::events;
+
+/// Serves `listener` until `shutdown` completes, then stops accepting and waits
+/// up to `grace` for in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    proxy: Arc<Proxy>,
+    shutdown: impl Future<Output = ()>,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off, keep serving.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(stack(proxy.clone(), remote));
+        let conn = builder
+            .serve_connection(TokioIo::new(stream), service)
+            .into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                events::connection_error(remote, &*e);
+            }
+        });
+    }
+    drop(listener);
+    events::shutting_down(grace);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(grace) => {
+            tracing::warn!("grace period over; closing remaining connections");
+        }
+    }
+    Ok(())
+}
+
+/// The per-connection service stack. The handler itself turns every error into
+/// a response, so the stack has nothing to catch; it exists as the place where
+/// cross-cutting layers (metrics, auth) go.
+fn stack(
+    proxy: Arc<Proxy>,
+    remote: SocketAddr,
+) -> impl tower::Service<
+    Request<Incoming>,
+    Response = Response<ProxyBody>,
+    Error = Infallible,
+    Future: Send,
+> + Clone {
+    ServiceBuilder::new().service_fn(move |req: Request<Incoming>| {
+        let proxy = proxy.clone();
+        async move { Ok::<_, Infallible>(handler::handle(proxy, req, remote).await) }
+    })
+}

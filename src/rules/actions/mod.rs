@@ -1,0 +1,275 @@
+//! Rule actions: compiled from their spec once at load, applied to a [`Request`]
+//! per request. One file per family; each action records every change it makes
+//! in the [`Trace`].
+
+mod auth;
+mod header;
+mod json;
+mod patch;
+mod path;
+mod respond;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use http::HeaderName;
+use regex::Regex;
+
+use super::diagnostic::Problem;
+use super::jsonpath::JsonPath;
+use super::model::{ActionSpec, SecretSourceSpec};
+use super::request::Request;
+use super::secret::{self, Env, Secret};
+use super::trace::Trace;
+use super::yaml::FieldPath;
+
+pub use respond::{LocalResponse, Respond};
+
+/// What evaluation does after an action.
+#[derive(Debug)]
+pub enum Flow {
+    Continue,
+    /// Stop and answer locally.
+    Respond(LocalResponse),
+}
+
+/// A compiled action.
+#[derive(Debug)]
+pub enum Action {
+    RewritePath(path::RewritePath),
+    SetHeader(header::SetHeader),
+    RemoveHeader(header::RemoveHeader),
+    BearerToBasic(auth::BearerToBasic),
+    SetCredential(auth::SetCredential),
+    Coerce(json::Coerce),
+    Set(json::Set),
+    Remove(json::Remove),
+    Rename(json::Rename),
+    Lowercase(json::Lowercase),
+    PatchLowercaseOp(patch::LowercaseOp),
+    PatchStripUrn(patch::StripUrn),
+    PatchDropOps(patch::DropOps),
+    Respond(Respond),
+}
+
+impl Action {
+    pub fn compile(spec: &ActionSpec, field: &FieldPath, cx: &mut CompileCx) -> Option<Action> {
+        let field = field.key(spec.name());
+        Some(match spec {
+            ActionSpec::RewritePath(s) => {
+                Action::RewritePath(path::RewritePath::compile(s, &field, cx)?)
+            }
+            ActionSpec::SetHeader(s) => {
+                Action::SetHeader(header::SetHeader::compile(s, &field, cx)?)
+            }
+            ActionSpec::RemoveHeader(s) => {
+                Action::RemoveHeader(header::RemoveHeader::compile(s, &field, cx)?)
+            }
+            ActionSpec::BearerToBasic(s) => {
+                Action::BearerToBasic(auth::BearerToBasic::compile(s, &field, cx)?)
+            }
+            ActionSpec::SetCredential(s) => {
+                Action::SetCredential(auth::SetCredential::compile(s, &field, cx)?)
+            }
+            ActionSpec::Coerce(s) => Action::Coerce(json::Coerce::compile(s, &field, cx)?),
+            ActionSpec::Set(s) => Action::Set(json::Set::compile(s, &field, cx)?),
+            ActionSpec::Remove(s) => Action::Remove(json::Remove::compile(s, &field, cx)?),
+            ActionSpec::Rename(s) => Action::Rename(json::Rename::compile(s, &field, cx)?),
+            ActionSpec::Lowercase(s) => Action::Lowercase(json::Lowercase::compile(s, &field, cx)?),
+            ActionSpec::PatchLowercaseOp(_) => Action::PatchLowercaseOp(patch::LowercaseOp),
+            ActionSpec::PatchStripUrn(s) => {
+                Action::PatchStripUrn(patch::StripUrn::compile(s, &field, cx)?)
+            }
+            ActionSpec::PatchDropOps(s) => {
+                Action::PatchDropOps(patch::DropOps::compile(s, &field, cx)?)
+            }
+            ActionSpec::Respond(s) => Action::Respond(Respond::compile(s, &field, cx)?),
+        })
+    }
+
+    /// The action's name, as in rule files and logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::RewritePath(_) => "rewrite_path",
+            Action::SetHeader(_) => "set_header",
+            Action::RemoveHeader(_) => "remove_header",
+            Action::BearerToBasic(_) => "bearer_to_basic",
+            Action::SetCredential(_) => "set_credential",
+            Action::Coerce(_) => "coerce",
+            Action::Set(_) => "set",
+            Action::Remove(_) => "remove",
+            Action::Rename(_) => "rename",
+            Action::Lowercase(_) => "lowercase",
+            Action::PatchLowercaseOp(_) => "patch_lowercase_op",
+            Action::PatchStripUrn(_) => "patch_strip_urn",
+            Action::PatchDropOps(_) => "patch_drop_ops",
+            Action::Respond(_) => "respond",
+        }
+    }
+
+    /// Whether the action reads or edits the body (so the body must be buffered).
+    pub fn needs_body(&self) -> bool {
+        match self {
+            Action::RewritePath(_)
+            | Action::SetHeader(_)
+            | Action::RemoveHeader(_)
+            | Action::BearerToBasic(_)
+            | Action::SetCredential(_) => false,
+            Action::Respond(r) => r.needs_body(),
+            _ => true,
+        }
+    }
+
+    pub fn apply(&self, rule: &Arc<str>, req: &mut Request, trace: &mut Trace) -> Flow {
+        match self {
+            Action::RewritePath(a) => a.apply(rule, req, trace),
+            Action::SetHeader(a) => a.apply(rule, req, trace),
+            Action::RemoveHeader(a) => a.apply(rule, req, trace),
+            Action::BearerToBasic(a) => return a.apply(rule, req, trace),
+            Action::SetCredential(a) => a.apply(rule, req, trace),
+            Action::Coerce(a) => a.apply(rule, req, trace),
+            Action::Set(a) => a.apply(rule, req, trace),
+            Action::Remove(a) => a.apply(rule, req, trace),
+            Action::Rename(a) => a.apply(rule, req, trace),
+            Action::Lowercase(a) => a.apply(rule, req, trace),
+            Action::PatchLowercaseOp(a) => a.apply(rule, req, trace),
+            Action::PatchStripUrn(a) => a.apply(rule, req, trace),
+            Action::PatchDropOps(a) => return a.apply(rule, req, trace),
+            Action::Respond(a) => return Flow::Respond(a.respond(rule, req)),
+        }
+        Flow::Continue
+    }
+}
+
+/// How secrets are treated while compiling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretMode {
+    /// Read them; a missing one is an error (`serve`).
+    Require,
+    /// Read them if present; a missing one is a warning (`check`, `test`, `explain`).
+    Lenient,
+}
+
+/// Shared state while compiling one rule: where problems go, and how to reach secrets.
+pub struct CompileCx<'a> {
+    pub problems: Vec<Problem>,
+    pub env: &'a dyn Env,
+    /// Directory of the rule file, for relative secret file paths.
+    pub base_dir: &'a Path,
+    pub secrets: SecretMode,
+}
+
+impl<'a> CompileCx<'a> {
+    pub fn new(env: &'a dyn Env, base_dir: &'a Path, secrets: SecretMode) -> Self {
+        CompileCx {
+            problems: Vec::new(),
+            env,
+            base_dir,
+            secrets,
+        }
+    }
+
+    pub fn push(&mut self, problem: Problem) {
+        self.problems.push(problem);
+    }
+
+    pub fn error(&mut self, field: FieldPath, message: impl Into<String>, hint: Option<&str>) {
+        let mut p = Problem::error(field, message);
+        p.hint = hint.map(str::to_string);
+        self.problems.push(p);
+    }
+
+    pub fn regex(&mut self, field: FieldPath, pattern: &str) -> Option<Regex> {
+        match Regex::new(pattern) {
+            Ok(re) => Some(re),
+            Err(e) => {
+                let detail = e
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+                    .trim()
+                    .trim_start_matches("error: ")
+                    .to_string();
+                self.error(
+                    field,
+                    format!("invalid regular expression `{pattern}`: {detail}"),
+                    Some("the syntax is the Rust `regex` crate's; in YAML, prefer single quotes so backslashes stay literal"),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn jsonpath(&mut self, field: FieldPath, text: &str) -> Option<JsonPath> {
+        match JsonPath::compile(text) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                let mut p = Problem::error(field, e.message);
+                p.hint = e.hint;
+                self.problems.push(p);
+                None
+            }
+        }
+    }
+
+    pub fn header_name(&mut self, field: FieldPath, name: &str) -> Option<HeaderName> {
+        match HeaderName::from_bytes(name.as_bytes()) {
+            Ok(h) => Some(h),
+            Err(_) => {
+                self.error(
+                    field,
+                    format!("`{name}` is not a valid header name"),
+                    Some("header names are tokens: letters, digits and !#$%&'*+-.^_`|~"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Reads a secret now. In lenient mode a missing secret yields a placeholder
+    /// and a warning, so the rest of the rule can still be checked.
+    pub fn secret(&mut self, field: FieldPath, source: &SecretSourceSpec) -> Option<Secret> {
+        let (found, what) = match source {
+            SecretSourceSpec::Env(name) => (
+                self.env
+                    .var(name)
+                    .filter(|v| !v.is_empty())
+                    .map(Secret::new),
+                format!("environment variable `{name}` is not set or empty"),
+            ),
+            SecretSourceSpec::File(path) => {
+                let full = self.base_dir.join(path);
+                match secret::read_file(&full) {
+                    Ok(s) if !s.expose().is_empty() => (Some(s), String::new()),
+                    Ok(_) => (None, format!("secret file `{}` is empty", full.display())),
+                    Err(e) => (
+                        None,
+                        format!("cannot read secret file `{}`: {e}", full.display()),
+                    ),
+                }
+            }
+        };
+        match (found, self.secrets) {
+            (Some(s), _) => Some(s),
+            (None, SecretMode::Require) => {
+                self.error(
+                    field,
+                    what,
+                    Some(
+                        "serve reads secrets when the rules load and refuses to start without them",
+                    ),
+                );
+                None
+            }
+            (None, SecretMode::Lenient) => {
+                self.push(
+                    Problem::warning(field, what).hint(
+                        "fine for `check` in CI; `serve` will refuse to start unless it is set",
+                    ),
+                );
+                Some(Secret::new("placeholder"))
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Evaluation: the one function every command runs. Pure: no I/O, no clock, no
+//! logging; what happened is written to the [`Trace`].
+//!
+//! Rules run in order, each against the request as earlier rules left it. When a
+//! rule that needs the body comes up and the body has not been read, evaluation
+//! pauses with [`Step::NeedBody`]; the caller reads the body and resumes at the
+//! same rule. Requests that no body rule matches are never buffered.
+
+use super::actions::{Flow, LocalResponse};
+use super::matcher::HeadMatch;
+use super::request::{Body, Request};
+use super::trace::Trace;
+use super::{Rule, RuleSet};
+
+/// Where to start (or resume) evaluation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Resume(usize);
+
+impl Resume {
+    pub const START: Resume = Resume(0);
+}
+
+/// The final decision for a request.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Send the (possibly rewritten) request upstream.
+    Forward,
+    /// Answer locally; the response names its rule.
+    Respond(LocalResponse),
+}
+
+/// The result of one call to [`evaluate`].
+#[derive(Debug)]
+pub enum Step {
+    Done(Outcome),
+    /// Read the body into [`Request::body`] and call again with this [`Resume`].
+    NeedBody(Resume),
+}
+
+/// Static facts about where the request arrived.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The listener's SCIM base path, e.g. `/scim/v2`.
+    pub base_path: &'a str,
+}
+
+/// Applies `rules` to `req`, starting at `from`.
+pub fn evaluate(
+    rules: &RuleSet,
+    cx: &Context,
+    req: &mut Request,
+    from: Resume,
+    trace: &mut Trace,
+) -> Step {
+    for (index, rule) in rules.rules.iter().enumerate().skip(from.0) {
+        match test(rule, cx, req) {
+            Test::No(reason) => {
+                trace.consider(&rule.id, false, || reason);
+                continue;
+            }
+            Test::NeedBody => return Step::NeedBody(Resume(index)),
+            Test::Yes => {}
+        }
+        trace.consider(&rule.id, true, || "every condition holds".into());
+        trace.applied.push(rule.id.clone());
+        for action in &rule.actions {
+            if let Flow::Respond(response) = action.apply(&rule.id, req, trace) {
+                return Step::Done(Outcome::Respond(response));
+            }
+        }
+    }
+    Step::Done(Outcome::Forward)
+}
+
+enum Test {
+    Yes,
+    No(String),
+    NeedBody,
+}
+
+fn test(rule: &Rule, cx: &Context, req: &Request) -> Test {
+    let unread = matches!(req.body, Body::Unread);
+    match rule.when.test_head(req, cx.base_path) {
+        HeadMatch::No(reason) => return Test::No(format!("when: {reason}")),
+        HeadMatch::NeedsBody | HeadMatch::Yes if unread && rule.needs_body => {
+            return Test::NeedBody;
+        }
+        HeadMatch::NeedsBody => {
+            if let Err(reason) = rule.when.test_body(req) {
+                return Test::No(format!("when: {reason}"));
+            }
+        }
+        HeadMatch::Yes => {}
+    }
+    if let Some(unless) = &rule.unless {
+        let holds = match unless.test_head(req, cx.base_path) {
+            HeadMatch::No(_) => false,
+            HeadMatch::Yes => true,
+            HeadMatch::NeedsBody => unless.test_body(req).is_ok(),
+        };
+        if holds {
+            return Test::No("unless: every condition holds".into());
+        }
+    }
+    Test::Yes
+}

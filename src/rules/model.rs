@@ -1,0 +1,322 @@
+//! The rule-file format as serde types (`RuleFile`, `RuleSpec`, …): exactly what a
+//! YAML file may say, nothing compiled yet. Unknown fields are errors everywhere.
+//! The JSON Schema for editors (`docs/rules.schema.json`) is generated from these
+//! same types, so the two cannot drift. `docs/rules.md` documents every field.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A rule file: an ordered list of rules. Order matters: rules run top to bottom,
+/// files in the order they were given (a directory in sorted file-name order).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    /// The rules of this file, applied in order.
+    pub rules: Vec<RuleSpec>,
+}
+
+/// One rule: when it applies, and what it does.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// Unique across every loaded file; lower case, digits, `.`, `-`, `_`.
+    /// Logged with every change the rule makes.
+    pub id: String,
+    /// What the rule fixes and why, for the next operator who reads it.
+    pub description: String,
+    /// Quirk ids from the dialect catalog this rule addresses, e.g. `ENTRA-02`.
+    #[serde(default)]
+    pub quirks: Vec<String>,
+    /// Conditions that must all hold for the rule to apply. Omitted: always.
+    #[serde(default)]
+    pub when: MatchSpec,
+    /// The rule does not apply when every condition given here holds.
+    #[serde(default)]
+    pub unless: Option<MatchSpec>,
+    /// What the rule does, in order. At least one.
+    pub actions: Vec<ActionSpec>,
+}
+
+/// Request conditions. Every field given must hold (AND); a list matches when any
+/// of its entries does (OR).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MatchSpec {
+    /// HTTP methods, e.g. `[POST, PATCH]` (case-insensitive).
+    #[serde(default)]
+    pub method: Option<Vec<String>>,
+    /// Regular expression searched in the URL path (without the query), as the
+    /// client sent it and as earlier rules left it.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// SCIM resource types the path addresses: `User`, `Group`, `Me`,
+    /// `ServiceProviderConfig`, `ResourceType`, `Schema`, `Bulk`, `Search`, `Other`.
+    #[serde(default)]
+    pub resource: Option<Vec<String>>,
+    /// Which part of the resource endpoint: `collection` (`/Users`), `item`
+    /// (`/Users/{id}`), `search` (`/Users/.search`).
+    #[serde(default)]
+    pub endpoint: Option<Vec<String>>,
+    /// Header conditions by header name (case-insensitive).
+    #[serde(default)]
+    pub headers: Option<BTreeMap<String, HeaderMatchSpec>>,
+    /// A JSONPath (RFC 9535) evaluated on the JSON body: holds when it selects
+    /// at least one node. A rule with a body condition reads the body.
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
+/// A condition on one header.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderMatchSpec {
+    /// `true`: the header must be present; `false`: it must be absent.
+    #[serde(default)]
+    pub present: Option<bool>,
+    /// Regular expression searched in the header's value (implies present).
+    #[serde(default)]
+    pub matches: Option<String>,
+}
+
+/// One action. Written as a single-key map: `- coerce: { select: "$.active", to: boolean }`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ActionSpec {
+    /// Rewrite the URL path with a regular expression (query untouched).
+    RewritePath(RewritePathSpec),
+    /// Set a request header, replacing any value it had.
+    SetHeader(SetHeaderSpec),
+    /// Remove a request header.
+    RemoveHeader(RemoveHeaderSpec),
+    /// Turn `Authorization: Bearer user:key` into `Authorization: Basic base64(user:key)`.
+    BearerToBasic(BearerToBasicSpec),
+    /// Replace the inbound credential with one read from the environment or a file.
+    SetCredential(SetCredentialSpec),
+    /// Convert selected JSON values to another JSON type where they can be.
+    Coerce(CoerceSpec),
+    /// Set selected JSON values (or a key inside selected objects).
+    Set(SetSpec),
+    /// Remove selected JSON values.
+    Remove(SelectSpec),
+    /// Rename the keys of selected object members.
+    Rename(RenameSpec),
+    /// Lower-case selected string values.
+    Lowercase(SelectSpec),
+    /// PATCH: lower-case every operation's `op` (RFC 7644 §3.5.2).
+    PatchLowercaseOp(EmptySpec),
+    /// PATCH: strip schema URN prefixes from operation paths.
+    PatchStripUrn(PatchStripUrnSpec),
+    /// PATCH: drop the operations a predicate selects.
+    PatchDropOps(PatchDropOpsSpec),
+    /// Answer locally instead of forwarding.
+    Respond(RespondSpec),
+}
+
+/// No options.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmptySpec {}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RewritePathSpec {
+    /// Regular expression searched in the path.
+    pub pattern: String,
+    /// Replacement; `$1`, `${name}` refer to capture groups.
+    pub replace: String,
+    /// Replace every match instead of the first only.
+    #[serde(default)]
+    pub all: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetHeaderSpec {
+    /// Header name.
+    pub name: String,
+    /// A literal value. Exactly one of `value` and `value_from`.
+    #[serde(default)]
+    pub value: Option<String>,
+    /// A secret value read at load time; never logged.
+    #[serde(default)]
+    pub value_from: Option<SecretSourceSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemoveHeaderSpec {
+    /// Header name.
+    pub name: String,
+}
+
+/// Where a secret comes from. Read once when the rules load.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum SecretSourceSpec {
+    /// An environment variable of the scimshim process.
+    Env(String),
+    /// A file (relative paths are relative to the rule file); one trailing newline is trimmed.
+    File(String),
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BearerToBasicSpec {
+    /// What to do with a bearer token that has no `:`: `reject` (answer 401, the
+    /// default) or `forward` (leave the header as it was).
+    #[serde(default)]
+    pub if_not_pair: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetCredentialSpec {
+    /// Authorization scheme: `basic` (the secret is `user:password` and is
+    /// base64-encoded), `bearer`, or any other scheme name, sent as given.
+    pub scheme: String,
+    /// Where the secret comes from.
+    pub from: SecretSourceSpec,
+    /// The header to set; `authorization` unless given.
+    #[serde(default)]
+    pub header: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CoerceSpec {
+    /// JSONPath selecting the values to convert.
+    pub select: String,
+    /// Target type: `boolean`, `number` or `string`.
+    pub to: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetSpec {
+    /// JSONPath selecting the values to replace, or with `key` the objects to set a key in.
+    pub select: String,
+    /// Set this key inside each selected object instead of replacing the selection.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// The JSON value to set.
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SelectSpec {
+    /// JSONPath selecting the values.
+    pub select: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenameSpec {
+    /// JSONPath selecting object members whose key is renamed.
+    pub select: String,
+    /// The new key.
+    pub to: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchStripUrnSpec {
+    /// Schema URNs to strip (with the `:` that follows them) from the start of
+    /// operation paths. Default: the core User and Group schemas, which strict
+    /// servers accept unqualified. Extension URNs are not stripped by default:
+    /// an unqualified extension attribute is an invalid path (RFC 7644 §3.10).
+    #[serde(default)]
+    pub prefixes: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchDropOpsSpec {
+    /// Which operations to drop.
+    #[serde(rename = "where")]
+    pub where_: OpMatchSpec,
+    /// The answer when every operation was dropped (an empty PATCH is invalid).
+    pub if_empty: RespondSpec,
+}
+
+/// A predicate on one PATCH operation; every field given must hold.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpMatchSpec {
+    /// Operation names (case-insensitive): `add`, `remove`, `replace`.
+    #[serde(default)]
+    pub op: Option<Vec<String>>,
+    /// Regular expression searched in the operation's `path`; an operation without
+    /// a path does not match.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// `true`: the operation has a `path`; `false`: it has none.
+    #[serde(default)]
+    pub has_path: Option<bool>,
+    /// JSONPath evaluated on the operation's `value`: holds when it selects something.
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// A local answer.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RespondSpec {
+    /// HTTP status code.
+    pub status: u16,
+    /// A JSON body. At most one of `body`, `error`, `empty_list`.
+    #[serde(default)]
+    pub body: Option<Value>,
+    /// A SCIM error body (RFC 7644 §3.12) with this response's status.
+    #[serde(default)]
+    pub error: Option<ErrorBodySpec>,
+    /// An empty SCIM ListResponse (RFC 7644 §3.4.2).
+    #[serde(default)]
+    pub empty_list: bool,
+    /// Start from the request's JSON body, then apply `body` over it (key by key).
+    #[serde(default)]
+    pub echo_request_body: bool,
+    /// Extra response headers.
+    #[serde(default)]
+    pub headers: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorBodySpec {
+    /// RFC 7644 §3.12 `scimType`, e.g. `mutability`.
+    #[serde(default)]
+    pub scim_type: Option<String>,
+    /// Human-readable detail.
+    pub detail: String,
+}
+
+impl ActionSpec {
+    /// The action's name as written in rule files and logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ActionSpec::RewritePath(_) => "rewrite_path",
+            ActionSpec::SetHeader(_) => "set_header",
+            ActionSpec::RemoveHeader(_) => "remove_header",
+            ActionSpec::BearerToBasic(_) => "bearer_to_basic",
+            ActionSpec::SetCredential(_) => "set_credential",
+            ActionSpec::Coerce(_) => "coerce",
+            ActionSpec::Set(_) => "set",
+            ActionSpec::Remove(_) => "remove",
+            ActionSpec::Rename(_) => "rename",
+            ActionSpec::Lowercase(_) => "lowercase",
+            ActionSpec::PatchLowercaseOp(_) => "patch_lowercase_op",
+            ActionSpec::PatchStripUrn(_) => "patch_strip_urn",
+            ActionSpec::PatchDropOps(_) => "patch_drop_ops",
+            ActionSpec::Respond(_) => "respond",
+        }
+    }
+}
+
+/// The JSON Schema of a rule file, for editors.
+pub fn json_schema() -> Value {
+    serde_json::to_value(schemars::schema_for!(RuleFile)).unwrap_or(Value::Null)
+}

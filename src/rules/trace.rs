@@ -1,0 +1,110 @@
+//! What an evaluation did, for the logs and for `explain`: every change with its
+//! rule, action, target and before/after values, and which rules matched.
+//! The engine only records; the proxy decides how to log (and redacts).
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+/// One change made by one action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub rule: Arc<str>,
+    pub action: &'static str,
+    /// What changed: `path`, `header:authorization`, or a JSON pointer into the body
+    /// such as `/Operations/0/value`.
+    pub target: String,
+    /// `Null` when the target did not exist before.
+    pub before: Value,
+    /// `Null` when the target was removed.
+    pub after: Value,
+    /// The values are credentials: never log them, whatever the log settings.
+    pub secret: bool,
+}
+
+/// Why a rule did or did not apply (recorded only when [`Trace::explain`] is on).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Considered {
+    pub rule: Arc<str>,
+    pub applied: bool,
+    pub reason: String,
+}
+
+/// The record of one evaluation.
+#[derive(Debug, Default)]
+pub struct Trace {
+    pub changes: Vec<Change>,
+    /// Ids of the rules whose conditions held, in order.
+    pub applied: Vec<Arc<str>>,
+    /// Whether any action edited the JSON body (so it must be re-encoded).
+    pub body_changed: bool,
+    /// Notes for `explain`: filled only when `explain` is true.
+    pub explain: bool,
+    pub considered: Vec<Considered>,
+}
+
+impl Trace {
+    /// A trace that also records why each rule did or did not match.
+    pub fn explaining() -> Self {
+        Trace {
+            explain: true,
+            ..Trace::default()
+        }
+    }
+
+    pub(crate) fn consider(
+        &mut self,
+        rule: &Arc<str>,
+        applied: bool,
+        reason: impl FnOnce() -> String,
+    ) {
+        if self.explain {
+            self.considered.push(Considered {
+                rule: rule.clone(),
+                applied,
+                reason: reason(),
+            });
+        }
+    }
+
+    pub(crate) fn change(
+        &mut self,
+        rule: &Arc<str>,
+        action: &'static str,
+        target: String,
+        before: Value,
+        after: Value,
+    ) {
+        self.changes.push(Change {
+            rule: rule.clone(),
+            action,
+            target,
+            before,
+            after,
+            secret: false,
+        });
+    }
+
+    pub(crate) fn secret_change(&mut self, rule: &Arc<str>, action: &'static str, target: String) {
+        self.changes.push(Change {
+            rule: rule.clone(),
+            action,
+            target,
+            before: Value::Null,
+            after: Value::Null,
+            secret: true,
+        });
+    }
+
+    pub(crate) fn body_change(
+        &mut self,
+        rule: &Arc<str>,
+        action: &'static str,
+        target: String,
+        before: Value,
+        after: Value,
+    ) {
+        self.body_changed = true;
+        self.change(rule, action, target, before, after);
+    }
+}

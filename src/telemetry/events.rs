@@ -1,0 +1,129 @@
+//! Every notable event, one function each, so that field names stay stable and
+//! (later) metrics are bumped in the same place. Field names: `request.id`,
+//! `rule.id`, `rule.action`, `rule.target`, `rule.before`, `rule.after`, `http.method`,
+//! `http.path`, `http.status`, `scim.resource`, `upstream.duration_ms`,
+//! `rules.applied`, `local`, `local.rule`, `error.origin`, `error.kind`.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::rules::{Change, Diagnostic};
+
+use super::redact::{self, ValueLogging};
+
+/// One applied change (rule id, action, target, before/after, redacted).
+pub fn rule_applied(request_id: &str, change: &Change, mode: ValueLogging) {
+    let (before, after) = if change.secret {
+        ("\"[redacted]\"".to_string(), "\"[redacted]\"".to_string())
+    } else {
+        (
+            redact::value(&change.target, &change.before, mode).to_string(),
+            redact::value(&change.target, &change.after, mode).to_string(),
+        )
+    };
+    tracing::info!(
+        request.id = request_id,
+        rule.id = &*change.rule,
+        rule.action = change.action,
+        rule.target = %change.target,
+        rule.before = %before,
+        rule.after = %after,
+        "rule applied"
+    );
+}
+
+/// Facts about one finished request (its response head is known).
+pub struct RequestDone<'a> {
+    pub request_id: &'a str,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub resource: &'a str,
+    pub status: u16,
+    pub upstream: Option<Duration>,
+    pub applied: &'a [std::sync::Arc<str>],
+    /// The rule that answered locally, if one did.
+    pub local_rule: Option<&'a str>,
+    /// The kind of proxy-made error, if the proxy answered with one.
+    pub error: Option<(&'static str, &'static str)>,
+}
+
+/// One event per request.
+pub fn request_done(r: &RequestDone) {
+    let applied = r.applied.iter().map(|s| &**s).collect::<Vec<_>>().join(",");
+    let upstream_ms = r.upstream.map(|d| d.as_secs_f64() * 1000.0);
+    let local = r.local_rule.is_some() || r.error.is_some();
+    match r.error {
+        Some((origin, kind)) => tracing::warn!(
+            request.id = r.request_id,
+            http.method = r.method,
+            http.path = r.path,
+            scim.resource = r.resource,
+            http.status = r.status,
+            upstream.duration_ms = upstream_ms,
+            rules.applied = %applied,
+            local,
+            error.origin = origin,
+            error.kind = kind,
+            "request failed"
+        ),
+        None => tracing::info!(
+            request.id = r.request_id,
+            http.method = r.method,
+            http.path = r.path,
+            scim.resource = r.resource,
+            http.status = r.status,
+            upstream.duration_ms = upstream_ms,
+            rules.applied = %applied,
+            local,
+            local.rule = r.local_rule,
+            "request"
+        ),
+    }
+}
+
+/// Details of a proxy-made error that an operator may need (never secrets).
+pub fn error_detail(request_id: &str, origin: &'static str, kind: &'static str, detail: &str) {
+    tracing::warn!(
+        request.id = request_id,
+        error.origin = origin,
+        error.kind = kind,
+        detail,
+        "proxy error"
+    );
+}
+
+/// The listener is bound and serving.
+pub fn listening(addr: SocketAddr, upstream: &str, base_path: &str, rules: usize, files: usize) {
+    tracing::info!(
+        listen = %addr,
+        upstream,
+        base_path,
+        rules.count = rules,
+        rules.files = files,
+        version = env!("CARGO_PKG_VERSION"),
+        "scimshim listening"
+    );
+}
+
+/// A rule-file problem found at load time.
+pub fn rule_diagnostic(d: &Diagnostic) {
+    let location = format!("{}:{}:{}", d.file.display(), d.line, d.column);
+    if d.is_error() {
+        tracing::error!(file = %location, rule.id = d.rule.as_deref(), field = %d.field, hint = d.hint.as_deref(), "{}", d.message);
+    } else {
+        tracing::warn!(file = %location, rule.id = d.rule.as_deref(), field = %d.field, hint = d.hint.as_deref(), "{}", d.message);
+    }
+}
+
+/// Shutdown began.
+pub fn shutting_down(in_flight_grace: Duration) {
+    tracing::info!(
+        grace_ms = in_flight_grace.as_millis() as u64,
+        "shutting down: no new connections, draining"
+    );
+}
+
+/// A connection ended with an error (client went away, protocol error).
+pub fn connection_error(remote: SocketAddr, error: &dyn std::fmt::Display) {
+    tracing::debug!(remote = %remote, error = %error, "connection closed with an error");
+}
