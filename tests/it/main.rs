@@ -1,0 +1,14 @@
+//! Integration tests: the real `scimshim` binary on loopback ports, in front of a
+//! recording upstream (to assert exactly what arrives) and the real SCIM server
+//! `scim2-server` from PyPI. One test binary, one module per area.
+
+mod support;
+
+mod backend;
+mod cli;
+mod compliance;
+mod docs;
+mod errors;
+mod logging;
+mod rewrites;
+mod transparency;
