@@ -43,15 +43,14 @@ pub struct RuleParts {
 /// Checks and compiles a rule; returns it only if it is complete and error-free.
 pub fn compile_rule(spec: &RuleParts, source: RuleSource, cx: &mut CompileCx) -> Option<Rule> {
     let root = FieldPath::root();
-    if let Some(id) = &spec.id {
-        if !valid_rule_id(id) {
+    if let Some(id) = &spec.id
+        && !valid_rule_id(id) {
             cx.error(
                 root.key("id"),
                 format!("`{id}` is not a valid rule id"),
                 Some("use lower-case letters, digits, `.`, `-` and `_`, e.g. `entra.string-booleans`"),
             );
         }
-    }
     if spec
         .description
         .as_deref()

@@ -425,8 +425,8 @@ fn deserialize_problem(e: &serde_path_to_error::Error<serde_json::Error>) -> Pro
     let mut problem = Problem::error(field.clone(), message.clone());
     // Point at the offending key itself for unknown fields and unknown actions.
     for prefix in ["unknown field `", "unknown variant `"] {
-        if let Some(rest) = message.strip_prefix(prefix) {
-            if let Some(name) = rest.split('`').next() {
+        if let Some(rest) = message.strip_prefix(prefix)
+            && let Some(name) = rest.split('`').next() {
                 // serde reports an unknown field at the path of the field itself.
                 if field.0.last() == Some(&Seg::Key(name.to_string())) {
                     field.0.pop();
@@ -439,7 +439,6 @@ fn deserialize_problem(e: &serde_path_to_error::Error<serde_json::Error>) -> Pro
                     "see docs/rules.md for the list of actions".into()
                 });
             }
-        }
     }
     if message.starts_with("missing field") {
         problem.hint = Some("see docs/rules.md for the fields each part takes".into());

@@ -12,8 +12,8 @@ pub mod scimshim;
 use std::path::{Path, PathBuf};
 
 pub use backend::ScimServer;
-pub use client::{Reply, send};
-pub use recorder::{Recorded, Recorder};
+pub use client::send;
+pub use recorder::Recorder;
 pub use scimshim::Scimshim;
 
 /// The repository root (where `rules/` lives).
@@ -24,4 +24,34 @@ pub fn root() -> &'static Path {
 /// A path under the repository root.
 pub fn repo(rel: &str) -> PathBuf {
     root().join(rel)
+}
+
+/// A directory under the system temp dir, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "scimshim-it-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        TempDir(dir)
+    }
+
+    /// Writes `name` with `contents` and returns its path as a string.
+    pub fn write(&self, name: &str, contents: &str) -> String {
+        let p = self.0.join(name);
+        std::fs::write(&p, contents).expect("write temp file");
+        p.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }

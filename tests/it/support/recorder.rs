@@ -4,6 +4,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -63,6 +64,8 @@ impl Default for Canned {
 pub struct Recorder {
     pub addr: SocketAddr,
     requests: Arc<Mutex<Vec<Recorded>>>,
+    /// TCP connections accepted so far.
+    connections: Arc<AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -73,9 +76,12 @@ impl Recorder {
         let addr = listener.local_addr().expect("addr");
         let requests = Arc::new(Mutex::new(Vec::new()));
         let store = requests.clone();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let accepted = connections.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else { return };
+                accepted.fetch_add(1, Ordering::SeqCst);
                 let store = store.clone();
                 let canned = canned.clone();
                 tokio::spawn(async move {
@@ -113,7 +119,7 @@ impl Recorder {
                 });
             }
         });
-        Recorder { addr, requests, task }
+        Recorder { addr, requests, connections, task }
     }
 
     /// `http://127.0.0.1:PORT`
@@ -124,6 +130,11 @@ impl Recorder {
     /// Everything received so far.
     pub fn requests(&self) -> Vec<Recorded> {
         self.requests.lock().unwrap().clone()
+    }
+
+    /// How many TCP connections the upstream has accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     /// The only request received; fails if there were none or several.
