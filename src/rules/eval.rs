@@ -104,3 +104,6 @@ fn test(rule: &Rule, cx: &Context, req: &Request) -> Test {
     }
     Test::Yes
 }
+
+#[cfg(test)]
+mod tests;

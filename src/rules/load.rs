@@ -104,6 +104,30 @@ pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Result<Loaded, LoadErro
     })
 }
 
+/// Loads rules from text, as if read from `name` (for tests, `explain`, `test`).
+pub fn load_str(name: &Path, text: &str, options: &LoadOptions) -> Loaded {
+    let mut rules = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut seen = HashMap::new();
+    load_file(
+        name,
+        text.as_bytes(),
+        options,
+        &mut rules,
+        &mut diagnostics,
+        &mut seen,
+    );
+    let files = vec![LoadedFile {
+        path: name.to_path_buf(),
+        rules: rules.len(),
+        bytes: text.len(),
+    }];
+    Loaded {
+        set: RuleSet { rules, files },
+        diagnostics,
+    }
+}
+
 fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
     let io = |source| LoadError::Io {
         path: dir.to_path_buf(),
@@ -426,19 +450,20 @@ fn deserialize_problem(e: &serde_path_to_error::Error<serde_json::Error>) -> Pro
     // Point at the offending key itself for unknown fields and unknown actions.
     for prefix in ["unknown field `", "unknown variant `"] {
         if let Some(rest) = message.strip_prefix(prefix)
-            && let Some(name) = rest.split('`').next() {
-                // serde reports an unknown field at the path of the field itself.
-                if field.0.last() == Some(&Seg::Key(name.to_string())) {
-                    field.0.pop();
-                    problem.field = field.clone();
-                }
-                problem.key = Some(name.to_string());
-                problem.hint = Some(if prefix.starts_with("unknown field") {
-                    "unknown fields are errors so that a typo cannot silently disable a rule".into()
-                } else {
-                    "see docs/rules.md for the list of actions".into()
-                });
+            && let Some(name) = rest.split('`').next()
+        {
+            // serde reports an unknown field at the path of the field itself.
+            if field.0.last() == Some(&Seg::Key(name.to_string())) {
+                field.0.pop();
+                problem.field = field.clone();
             }
+            problem.key = Some(name.to_string());
+            problem.hint = Some(if prefix.starts_with("unknown field") {
+                "unknown fields are errors so that a typo cannot silently disable a rule".into()
+            } else {
+                "see docs/rules.md for the list of actions".into()
+            });
+        }
     }
     if message.starts_with("missing field") {
         problem.hint = Some("see docs/rules.md for the fields each part takes".into());

@@ -11,4 +11,5 @@ mod docs;
 mod errors;
 mod logging;
 mod rewrites;
+mod tls;
 mod transparency;
