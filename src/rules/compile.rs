@@ -44,13 +44,14 @@ pub struct RuleParts {
 pub fn compile_rule(spec: &RuleParts, source: RuleSource, cx: &mut CompileCx) -> Option<Rule> {
     let root = FieldPath::root();
     if let Some(id) = &spec.id
-        && !valid_rule_id(id) {
-            cx.error(
-                root.key("id"),
-                format!("`{id}` is not a valid rule id"),
-                Some("use lower-case letters, digits, `.`, `-` and `_`, e.g. `entra.string-booleans`"),
-            );
-        }
+        && !valid_rule_id(id)
+    {
+        cx.error(
+            root.key("id"),
+            format!("`{id}` is not a valid rule id"),
+            Some("use lower-case letters, digits, `.`, `-` and `_`, e.g. `entra.string-booleans`"),
+        );
+    }
     if spec
         .description
         .as_deref()

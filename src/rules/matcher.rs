@@ -127,17 +127,19 @@ impl Condition {
     /// Tests everything but the body condition.
     pub fn test_head(&self, req: &Request, base_path: &str) -> HeadMatch {
         if let Some(methods) = &self.methods
-            && !methods.contains(&req.method) {
-                return HeadMatch::No(format!(
-                    "method {} is not one of {}",
-                    req.method,
-                    join(methods)
-                ));
-            }
+            && !methods.contains(&req.method)
+        {
+            return HeadMatch::No(format!(
+                "method {} is not one of {}",
+                req.method,
+                join(methods)
+            ));
+        }
         if let Some(re) = &self.path
-            && !re.is_match(&req.path) {
-                return HeadMatch::No(format!("path does not match `{}`", re.as_str()));
-            }
+            && !re.is_match(&req.path)
+        {
+            return HeadMatch::No(format!("path does not match `{}`", re.as_str()));
+        }
         if self.resources.is_some() || self.endpoints.is_some() {
             let endpoint = classify(&req.path, base_path);
             if let Some(resources) = &self.resources {

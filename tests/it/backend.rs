@@ -6,7 +6,7 @@
 
 use serde_json::json;
 
-use crate::support::{Scimshim, ScimServer, send};
+use crate::support::{ScimServer, Scimshim, send};
 
 const JSON: (&str, &str) = ("content-type", "application/scim+json");
 
@@ -33,21 +33,48 @@ async fn gen01_doubled_v2_fails_directly_and_works_through_scimshim() {
     let user = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"gen01.user","active":true}"#;
 
     // Directly, the doubled segment is not an endpoint.
-    let direct = send("POST", &backend_url(&backend, "/v2/Users"), &[JSON], Some(user)).await;
-    assert!(matches!(direct.status, 404 | 405), "direct POST /v2/v2/Users: {}", direct.status);
+    let direct = send(
+        "POST",
+        &backend_url(&backend, "/v2/Users"),
+        &[JSON],
+        Some(user),
+    )
+    .await;
+    assert!(
+        matches!(direct.status, 404 | 405),
+        "direct POST /v2/v2/Users: {}",
+        direct.status
+    );
     let direct = send("GET", &backend_url(&backend, "/v2/Users"), &[], None).await;
     assert_eq!(direct.status, 404);
 
     // Through scimshim the client's doubled URL works.
     let created = send("POST", &shim.url("/scim/v2/v2/Users"), &[JSON], Some(user)).await;
-    assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
     let id = created.json()["id"].as_str().unwrap().to_string();
-    let listed = send("GET", &shim.url("/scim/v2/v2/Users?filter=userName+eq+%22gen01.user%22"), &[], None).await;
+    let listed = send(
+        "GET",
+        &shim.url("/scim/v2/v2/Users?filter=userName+eq+%22gen01.user%22"),
+        &[],
+        None,
+    )
+    .await;
     assert_eq!(listed.status, 200);
     assert_eq!(listed.json()["totalResults"], 1);
 
     // The backend holds exactly that user.
-    let state = send("GET", &backend_url(&backend, &format!("/Users/{id}")), &[], None).await;
+    let state = send(
+        "GET",
+        &backend_url(&backend, &format!("/Users/{id}")),
+        &[],
+        None,
+    )
+    .await;
     assert_eq!(state.status, 200);
     assert_eq!(state.json()["userName"], "gen01.user");
 }
@@ -67,21 +94,50 @@ async fn entra12_extra_group_schema_fails_directly_and_works_through_scimshim() 
     })
     .to_string();
 
-    let direct = send("POST", &backend_url(&backend, "/Groups"), &[JSON], Some(&group)).await;
-    assert_eq!(direct.status, 400, "{}", String::from_utf8_lossy(&direct.body));
+    let direct = send(
+        "POST",
+        &backend_url(&backend, "/Groups"),
+        &[JSON],
+        Some(&group),
+    )
+    .await;
+    assert_eq!(
+        direct.status,
+        400,
+        "{}",
+        String::from_utf8_lossy(&direct.body)
+    );
     assert_eq!(direct.json()["scimType"], "invalidSyntax");
     let none = send("GET", &backend_url(&backend, "/Groups"), &[], None).await;
-    assert_eq!(none.json()["totalResults"], 0, "the rejected create stored nothing");
+    assert_eq!(
+        none.json()["totalResults"],
+        0,
+        "the rejected create stored nothing"
+    );
 
     let created = send("POST", &shim.url("/scim/v2/Groups"), &[JSON], Some(&group)).await;
-    assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
     let id = created.json()["id"].as_str().unwrap().to_string();
-    let state = send("GET", &backend_url(&backend, &format!("/Groups/{id}")), &[], None).await;
+    let state = send(
+        "GET",
+        &backend_url(&backend, &format!("/Groups/{id}")),
+        &[],
+        None,
+    )
+    .await;
     assert_eq!(state.status, 200);
     let v = state.json();
     assert_eq!(v["displayName"], "Entra Group");
     assert_eq!(v["externalId"], "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159");
-    assert_eq!(v["schemas"], json!(["urn:ietf:params:scim:schemas:core:2.0:Group"]));
+    assert_eq!(
+        v["schemas"],
+        json!(["urn:ietf:params:scim:schemas:core:2.0:Group"])
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,14 +154,31 @@ async fn entra_deprovision_session_ends_with_the_user_inactive() {
     })
     .to_string();
     let created = send("POST", &shim.url("/scim/v2/Users"), &[JSON], Some(&user)).await;
-    assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+    assert_eq!(
+        created.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&created.body)
+    );
     let id = created.json()["id"].as_str().unwrap().to_string();
     let item = format!("/scim/v2/Users/{id}");
 
     let disable = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"urn:ietf:params:scim:schemas:core:2.0:User:active","value":"False"},{"op":"Replace","path":"displayName","value":"Gone"}]}"#;
     let r = send("PATCH", &shim.url(&item), &[JSON], Some(disable)).await;
-    assert!(r.status == 204 || r.status == 200, "{}: {}", r.status, String::from_utf8_lossy(&r.body));
-    let state = send("GET", &backend_url(&backend, &format!("/Users/{id}")), &[], None).await.json();
+    assert!(
+        r.status == 204 || r.status == 200,
+        "{}: {}",
+        r.status,
+        String::from_utf8_lossy(&r.body)
+    );
+    let state = send(
+        "GET",
+        &backend_url(&backend, &format!("/Users/{id}")),
+        &[],
+        None,
+    )
+    .await
+    .json();
     assert_eq!(state["active"], false);
     assert_eq!(state["displayName"], "Gone");
     assert_eq!(state["emails"][0]["primary"], true);
@@ -113,7 +186,14 @@ async fn entra_deprovision_session_ends_with_the_user_inactive() {
     let enable = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","value":{"active":"True"}}]}"#;
     let r = send("PATCH", &shim.url(&item), &[JSON], Some(enable)).await;
     assert!(r.status == 204 || r.status == 200);
-    let state = send("GET", &backend_url(&backend, &format!("/Users/{id}")), &[], None).await.json();
+    let state = send(
+        "GET",
+        &backend_url(&backend, &format!("/Users/{id}")),
+        &[],
+        None,
+    )
+    .await
+    .json();
     assert_eq!(state["active"], true);
 }
 
@@ -121,16 +201,42 @@ async fn entra_deprovision_session_ends_with_the_user_inactive() {
 async fn no_groups_profile_keeps_group_traffic_off_the_backend() {
     let (backend, shim) = stack(&["rules/dialects", "rules/backends/no-groups.yaml"]);
     // Entra Test Connection: user probe forwarded, group probe answered here.
-    let r = send("GET", &shim.url("/scim/v2/Users?filter=userName+eq+%227d420df3%22"), &[], None).await;
-    assert_eq!((r.status, r.json()["totalResults"].clone()), (200, json!(0)));
-    let r = send("GET", &shim.url("/scim/v2/Groups?excludedAttributes=members&filter=displayName+eq+%22x%22"), &[], None).await;
-    assert_eq!((r.status, r.header("x-scimshim-rule")), (200, Some("no-groups.list")));
+    let r = send(
+        "GET",
+        &shim.url("/scim/v2/Users?filter=userName+eq+%227d420df3%22"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json()["totalResults"].clone()),
+        (200, json!(0))
+    );
+    let r = send(
+        "GET",
+        &shim.url("/scim/v2/Groups?excludedAttributes=members&filter=displayName+eq+%22x%22"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.header("x-scimshim-rule")),
+        (200, Some("no-groups.list"))
+    );
     // A group push: create and membership change are acknowledged, not stored.
-    let r = send("POST", &shim.url("/scim/v2/Groups"), &[JSON], Some(r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"G"}"#)).await;
+    let r = send(
+        "POST",
+        &shim.url("/scim/v2/Groups"),
+        &[JSON],
+        Some(r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"G"}"#),
+    )
+    .await;
     assert_eq!(r.status, 201);
     let r = send("PATCH", &shim.url("/scim/v2/Groups/unsupported-group"), &[JSON], Some(r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"members","value":[{"value":"x"}]}]}"#)).await;
     assert_eq!(r.status, 204);
     // The backend (which does have Groups) received none of it.
-    let groups = send("GET", &backend_url(&backend, "/Groups"), &[], None).await.json();
+    let groups = send("GET", &backend_url(&backend, "/Groups"), &[], None)
+        .await
+        .json();
     assert_eq!(groups["totalResults"], 0);
 }

@@ -10,7 +10,10 @@ use crate::support::{Recorder, Scimshim, TempDir, send};
 const JSON: (&str, &str) = ("content-type", "application/scim+json");
 
 fn changes(shim: &Scimshim) -> Vec<serde_json::Value> {
-    shim.logs().into_iter().filter(|v| v["message"] == "rule applied").collect()
+    shim.logs()
+        .into_iter()
+        .filter(|v| v["message"] == "rule applied")
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -19,7 +22,13 @@ async fn every_change_is_one_event_and_every_request_one_more() {
     let up = format!("{}/scim/v2", rec.url());
     let shim = Scimshim::start(&["--upstream", &up, "--rules", "rules/dialects"]);
     let body = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}"#;
-    let r = send("PATCH", &shim.url("/scim/v2/v2/Users/42"), &[JSON], Some(body)).await;
+    let r = send(
+        "PATCH",
+        &shim.url("/scim/v2/v2/Users/42"),
+        &[JSON],
+        Some(body),
+    )
+    .await;
     assert_eq!(r.status, 200);
     let events = shim.request_events(1);
     let req = &events[0];
@@ -37,15 +46,39 @@ async fn every_change_is_one_event_and_every_request_one_more() {
         .iter()
         .map(|c| {
             assert_eq!(c["request.id"], id);
-            json!([c["rule.id"], c["rule.action"], c["rule.target"], c["rule.before"], c["rule.after"]])
+            json!([
+                c["rule.id"],
+                c["rule.action"],
+                c["rule.target"],
+                c["rule.before"],
+                c["rule.after"]
+            ])
         })
         .collect();
     assert_eq!(
         got,
         [
-            json!(["generic.doubled-version-segment", "rewrite_path", "path", "\"/scim/v2/v2/Users/42\"", "\"/scim/v2/Users/42\""]),
-            json!(["generic.patch-lowercase-op", "patch_lowercase_op", "/Operations/0/op", "\"Replace\"", "\"replace\""]),
-            json!(["generic.string-booleans-in-patch", "coerce", "/Operations/0/value", "\"False\"", "false"]),
+            json!([
+                "generic.doubled-version-segment",
+                "rewrite_path",
+                "path",
+                "\"/scim/v2/v2/Users/42\"",
+                "\"/scim/v2/Users/42\""
+            ]),
+            json!([
+                "generic.patch-lowercase-op",
+                "patch_lowercase_op",
+                "/Operations/0/op",
+                "\"Replace\"",
+                "\"replace\""
+            ]),
+            json!([
+                "generic.string-booleans-in-patch",
+                "coerce",
+                "/Operations/0/value",
+                "\"False\"",
+                "false"
+            ]),
         ]
     );
 }
@@ -76,41 +109,102 @@ async fn credentials_and_passwords_never_reach_the_logs() {
     let up = format!("{}/scim/v2", rec.url());
     let shim = Scimshim::start_with_env(
         &[
-            "--upstream", &up,
-            "--rules", "rules/dialects",
-            "--rules", "rules/backends/bearer-to-basic.yaml",
-            "--rules", &rules,
-            "--log", "debug",
-            "--log-values", "full",
+            "--upstream",
+            &up,
+            "--rules",
+            "rules/dialects",
+            "--rules",
+            "rules/backends/bearer-to-basic.yaml",
+            "--rules",
+            &rules,
+            "--log",
+            "debug",
+            "--log-values",
+            "full",
         ],
         &[("SCIMSHIM_IT_TOKEN", "EnvT0kenValue")],
     );
     let create = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u","password":"Sup3rS3cretPw","active":"True"}"#;
-    send("POST", &shim.url("/scim/v2/Users"), &[JSON, ("authorization", "Bearer alice:K3yValue")], Some(create)).await;
+    send(
+        "POST",
+        &shim.url("/scim/v2/Users"),
+        &[JSON, ("authorization", "Bearer alice:K3yValue")],
+        Some(create),
+    )
+    .await;
     let patch = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"password","value":"N3wS3cretPw"},{"op":"Replace","value":{"password":"Th1rdS3cretPw","active":"False"}}]}"#;
-    send("PATCH", &shim.url("/scim/v2/Users/1"), &[JSON, ("authorization", "Bearer alice:K3yValue")], Some(patch)).await;
-    send("GET", &shim.url("/scim/v2/Groups"), &[("authorization", "Bearer alice:K3yValue")], None).await;
-    send("GET", &shim.url("/scim/v2/Users/1"), &[("authorization", "Bearer nocolon")], None).await;
+    send(
+        "PATCH",
+        &shim.url("/scim/v2/Users/1"),
+        &[JSON, ("authorization", "Bearer alice:K3yValue")],
+        Some(patch),
+    )
+    .await;
+    send(
+        "GET",
+        &shim.url("/scim/v2/Groups"),
+        &[("authorization", "Bearer alice:K3yValue")],
+        None,
+    )
+    .await;
+    send(
+        "GET",
+        &shim.url("/scim/v2/Users/1"),
+        &[("authorization", "Bearer nocolon")],
+        None,
+    )
+    .await;
     shim.request_events(4);
 
     // The upstream did get the credentials: they were really in play.
     let reqs = rec.requests();
-    assert_eq!(reqs[0].header("authorization").as_deref(), Some("Bearer EnvT0kenValue"));
-    assert_eq!(reqs[1].header("authorization").as_deref(), Some("Basic YWxpY2U6SzN5VmFsdWU="));
-    assert!(reqs[2].header("authorization").unwrap().starts_with("Basic "));
-    assert_eq!(reqs[2].header("x-api-key").as_deref(), Some("EnvT0kenValue"));
+    assert_eq!(
+        reqs[0].header("authorization").as_deref(),
+        Some("Bearer EnvT0kenValue")
+    );
+    assert_eq!(
+        reqs[1].header("authorization").as_deref(),
+        Some("Basic YWxpY2U6SzN5VmFsdWU=")
+    );
+    assert!(
+        reqs[2]
+            .header("authorization")
+            .unwrap()
+            .starts_with("Basic ")
+    );
+    assert_eq!(
+        reqs[2].header("x-api-key").as_deref(),
+        Some("EnvT0kenValue")
+    );
 
     let logs = shim.raw_logs();
     for secret in [
-        "alice:K3yValue", "K3yValue", "YWxpY2U6SzN5VmFsdWU", "nocolon", "EnvT0kenValue", "FileS3cretValue",
-        "c3ZjLXVzZXI6RmlsZVMzY3JldFZhbHVl", "Sup3rS3cretPw", "N3wS3cretPw", "Th1rdS3cretPw",
+        "alice:K3yValue",
+        "K3yValue",
+        "YWxpY2U6SzN5VmFsdWU",
+        "nocolon",
+        "EnvT0kenValue",
+        "FileS3cretValue",
+        "c3ZjLXVzZXI6RmlsZVMzY3JldFZhbHVl",
+        "Sup3rS3cretPw",
+        "N3wS3cretPw",
+        "Th1rdS3cretPw",
     ] {
-        assert!(!logs.contains(secret), "secret {secret:?} found in the logs:\n{logs}");
+        assert!(
+            !logs.contains(secret),
+            "secret {secret:?} found in the logs:\n{logs}"
+        );
     }
     // The credential changes are still logged, as redacted.
-    let auth: Vec<_> = changes(&shim).into_iter().filter(|c| c["rule.target"] == "header:authorization").collect();
+    let auth: Vec<_> = changes(&shim)
+        .into_iter()
+        .filter(|c| c["rule.target"] == "header:authorization")
+        .collect();
     assert!(auth.len() >= 3);
-    assert!(auth.iter().all(|c| c["rule.before"] == "\"[redacted]\"" && c["rule.after"] == "\"[redacted]\""));
+    assert!(
+        auth.iter()
+            .all(|c| c["rule.before"] == "\"[redacted]\"" && c["rule.after"] == "\"[redacted]\"")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -135,8 +229,16 @@ async fn personal_data_is_hidden_unless_asked_for() {
         shim.request_events(1);
         assert_eq!(rec.only().json()["userName"], "alice.pii@example.com");
         let logs = shim.raw_logs();
-        assert_eq!(logs.contains("Alice.PII@Example.COM"), visible, "mode {mode}:\n{logs}");
-        assert_eq!(logs.contains("alice.pii@example.com"), visible, "mode {mode}:\n{logs}");
+        assert_eq!(
+            logs.contains("Alice.PII@Example.COM"),
+            visible,
+            "mode {mode}:\n{logs}"
+        );
+        assert_eq!(
+            logs.contains("alice.pii@example.com"),
+            visible,
+            "mode {mode}:\n{logs}"
+        );
         let change = changes(&shim).pop().expect("a change event");
         assert_eq!(change["rule.target"], "/userName");
         if !visible {

@@ -25,7 +25,11 @@ async fn setup(rules: &[&str]) -> (Recorder, Scimshim) {
 }
 
 fn assert_content_length_matches(body: &[u8], cl: Option<String>) {
-    assert_eq!(cl, Some(body.len().to_string()), "content-length must match the re-encoded body");
+    assert_eq!(
+        cl,
+        Some(body.len().to_string()),
+        "content-length must match the re-encoded body"
+    );
 }
 
 // ---- 1. GEN-01: /scim/v2/v2/Users -> /scim/v2/Users --------------------------
@@ -33,7 +37,13 @@ fn assert_content_length_matches(body: &[u8], cl: Option<String>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gen01_doubled_version_segment_is_collapsed() {
     let (rec, shim) = setup(&["rules/dialects"]).await;
-    let r = send("GET", &shim.url("/scim/v2/v2/Users?filter=userName+eq+%22a%22"), &[], None).await;
+    let r = send(
+        "GET",
+        &shim.url("/scim/v2/v2/Users?filter=userName+eq+%22a%22"),
+        &[],
+        None,
+    )
+    .await;
     assert_eq!(r.status, 200);
     let r = send("GET", &shim.url("/scim/v2/v2/v2/Users/abc"), &[], None).await;
     assert_eq!(r.status, 200);
@@ -50,7 +60,10 @@ async fn gen01_doubled_version_segment_is_collapsed() {
         ]
     );
     let events = shim.request_events(3);
-    assert_eq!(events[0]["rules.applied"], "generic.doubled-version-segment");
+    assert_eq!(
+        events[0]["rules.applied"],
+        "generic.doubled-version-segment"
+    );
     assert_eq!(events[2]["rules.applied"], "");
 }
 
@@ -59,17 +72,44 @@ async fn gen01_doubled_version_segment_is_collapsed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backend01_bearer_pair_becomes_basic() {
     let (rec, shim) = setup(&["rules/backends/bearer-to-basic.yaml"]).await;
-    for auth in ["Bearer alice:k3y", "bearer alice:k3y", "Bearer Bearer alice:k3y"] {
-        let r = send("GET", &shim.url("/scim/v2/Users"), &[("authorization", auth)], None).await;
+    for auth in [
+        "Bearer alice:k3y",
+        "bearer alice:k3y",
+        "Bearer Bearer alice:k3y",
+    ] {
+        let r = send(
+            "GET",
+            &shim.url("/scim/v2/Users"),
+            &[("authorization", auth)],
+            None,
+        )
+        .await;
         assert_eq!(r.status, 200, "{auth}");
     }
     // Anything that is not a bearer token passes as it is.
-    let r = send("GET", &shim.url("/scim/v2/Users"), &[("authorization", "Basic Ym9iOnB3")], None).await;
+    let r = send(
+        "GET",
+        &shim.url("/scim/v2/Users"),
+        &[("authorization", "Basic Ym9iOnB3")],
+        None,
+    )
+    .await;
     assert_eq!(r.status, 200);
-    let got: Vec<(Option<String>, usize)> =
-        rec.requests().iter().map(|r| (r.header("authorization"), r.header_count("authorization"))).collect();
+    let got: Vec<(Option<String>, usize)> = rec
+        .requests()
+        .iter()
+        .map(|r| (r.header("authorization"), r.header_count("authorization")))
+        .collect();
     let basic = Some("Basic YWxpY2U6azN5".to_string());
-    assert_eq!(got, [(basic.clone(), 1), (basic.clone(), 1), (basic, 1), (Some("Basic Ym9iOnB3".into()), 1)]);
+    assert_eq!(
+        got,
+        [
+            (basic.clone(), 1),
+            (basic.clone(), 1),
+            (basic, 1),
+            (Some("Basic Ym9iOnB3".into()), 1)
+        ]
+    );
 }
 
 // ---- 3. ENTRA-02: "True"/"False" -> true/false for boolean attributes --------
@@ -87,7 +127,11 @@ async fn entra02_string_booleans_in_post_and_put_bodies() {
     })
     .to_string();
     for method in ["POST", "PUT"] {
-        let path = if method == "POST" { "/scim/v2/Users" } else { "/scim/v2/Users/1" };
+        let path = if method == "POST" {
+            "/scim/v2/Users"
+        } else {
+            "/scim/v2/Users/1"
+        };
         let r = send(method, &shim.url(path), &[JSON], Some(&body)).await;
         assert_eq!(r.status, 200);
     }
@@ -101,7 +145,12 @@ async fn entra02_string_booleans_in_post_and_put_bodies() {
         assert_eq!(v["nickName"], json!("false"));
         // Key order is kept and the length is right.
         let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
-        assert_eq!(keys, ["schemas", "userName", "active", "title", "nickName", "emails"]);
+        assert_eq!(
+            keys,
+            [
+                "schemas", "userName", "active", "title", "nickName", "emails"
+            ]
+        );
         assert_content_length_matches(&got.body, got.header("content-length"));
     }
 }
@@ -146,7 +195,13 @@ async fn entra02_groups_are_not_coerced() {
     // (the backend decides), so the rule cannot corrupt other resource types.
     let (rec, shim) = setup(&["rules/dialects"]).await;
     let body = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"True"}]}"#;
-    let r = send("PATCH", &shim.url("/scim/v2/Groups/g1"), &[JSON], Some(body)).await;
+    let r = send(
+        "PATCH",
+        &shim.url("/scim/v2/Groups/g1"),
+        &[JSON],
+        Some(body),
+    )
+    .await;
     assert_eq!(r.status, 200);
     assert_eq!(rec.only().body, body.as_bytes());
 }
@@ -166,7 +221,10 @@ async fn no_groups_reads_get_empty_lists_locally() {
         assert_eq!(r.header("x-scimshim-rule"), Some("no-groups.list"));
         assert_eq!(r.header("content-type"), Some("application/scim+json"));
         let v = r.json();
-        assert_eq!(v["schemas"], json!(["urn:ietf:params:scim:api:messages:2.0:ListResponse"]));
+        assert_eq!(
+            v["schemas"],
+            json!(["urn:ietf:params:scim:api:messages:2.0:ListResponse"])
+        );
         assert_eq!(v["totalResults"], 0);
         assert_eq!(v["Resources"], json!([]));
     }
@@ -174,14 +232,33 @@ async fn no_groups_reads_get_empty_lists_locally() {
     assert_eq!(r.status, 404);
     assert_eq!(r.json()["status"], "404");
     assert_eq!(r.header("x-scimshim-rule"), Some("no-groups.read"));
-    let r = send("POST", &shim.url("/scim/v2/Groups/.search"), &[JSON], Some("{}")).await;
+    let r = send(
+        "POST",
+        &shim.url("/scim/v2/Groups/.search"),
+        &[JSON],
+        Some("{}"),
+    )
+    .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["totalResults"], 0);
-    assert!(rec.requests().is_empty(), "group traffic reached the backend: {:#?}", rec.requests());
+    assert!(
+        rec.requests().is_empty(),
+        "group traffic reached the backend: {:#?}",
+        rec.requests()
+    );
     // User traffic still goes through.
-    let r = send("GET", &shim.url("/scim/v2/Users?filter=userName+eq+%22x%22"), &[], None).await;
+    let r = send(
+        "GET",
+        &shim.url("/scim/v2/Users?filter=userName+eq+%22x%22"),
+        &[],
+        None,
+    )
+    .await;
     assert_eq!(r.status, 200);
-    assert_eq!(rec.only().target, "/scim/v2/Users?filter=userName+eq+%22x%22");
+    assert_eq!(
+        rec.only().target,
+        "/scim/v2/Users?filter=userName+eq+%22x%22"
+    );
     let events = shim.request_events(5);
     assert_eq!(events[0]["local"], true);
     assert_eq!(events[0]["local.rule"], "no-groups.list");
@@ -200,18 +277,55 @@ async fn no_groups_writes_are_acknowledged_locally() {
     assert_eq!(v["displayName"], "Sales");
     assert_eq!(v["externalId"], "8aa1");
     // The Entra group schema was already stripped by the dialect rule.
-    assert_eq!(v["schemas"], json!(["urn:ietf:params:scim:schemas:core:2.0:Group"]));
+    assert_eq!(
+        v["schemas"],
+        json!(["urn:ietf:params:scim:schemas:core:2.0:Group"])
+    );
 
     let patch = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"members","value":[{"value":"u1"}]}]}"#;
-    let r = send("PATCH", &shim.url("/scim/v2/Groups/unsupported-group"), &[JSON], Some(patch)).await;
-    assert_eq!((r.status, r.header("x-scimshim-rule")), (204, Some("no-groups.patch")));
+    let r = send(
+        "PATCH",
+        &shim.url("/scim/v2/Groups/unsupported-group"),
+        &[JSON],
+        Some(patch),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.header("x-scimshim-rule")),
+        (204, Some("no-groups.patch"))
+    );
     assert!(r.body.is_empty());
-    let r = send("PUT", &shim.url("/scim/v2/Groups/unsupported-group"), &[JSON], Some(r#"{"displayName":"S","password":"x"}"#)).await;
-    assert_eq!((r.status, r.header("x-scimshim-rule")), (200, Some("no-groups.replace")));
-    assert!(r.json().get("password").is_none(), "a password is never echoed");
-    let r = send("DELETE", &shim.url("/scim/v2/Groups/unsupported-group"), &[], None).await;
-    assert_eq!((r.status, r.header("x-scimshim-rule")), (204, Some("no-groups.delete")));
-    assert!(rec.requests().is_empty(), "group writes reached the backend: {:#?}", rec.requests());
+    let r = send(
+        "PUT",
+        &shim.url("/scim/v2/Groups/unsupported-group"),
+        &[JSON],
+        Some(r#"{"displayName":"S","password":"x"}"#),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.header("x-scimshim-rule")),
+        (200, Some("no-groups.replace"))
+    );
+    assert!(
+        r.json().get("password").is_none(),
+        "a password is never echoed"
+    );
+    let r = send(
+        "DELETE",
+        &shim.url("/scim/v2/Groups/unsupported-group"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.header("x-scimshim-rule")),
+        (204, Some("no-groups.delete"))
+    );
+    assert!(
+        rec.requests().is_empty(),
+        "group writes reached the backend: {:#?}",
+        rec.requests()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -227,7 +341,13 @@ async fn no_groups_mixed_user_patch_forwards_only_supported_ops() {
         ]
     })
     .to_string();
-    let r = send("PATCH", &shim.url("/scim/v2/Users/u1"), &[JSON], Some(&body)).await;
+    let r = send(
+        "PATCH",
+        &shim.url("/scim/v2/Users/u1"),
+        &[JSON],
+        Some(&body),
+    )
+    .await;
     assert_eq!(r.status, 200);
     let got = rec.only();
     assert_eq!(
@@ -241,9 +361,22 @@ async fn no_groups_mixed_user_patch_forwards_only_supported_ops() {
 
     // Only group operations: nothing to forward, answered by the rule.
     let only_groups = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"groups","value":[{"value":"g1"}]}]}"#;
-    let r = send("PATCH", &shim.url("/scim/v2/Users/u1"), &[JSON], Some(only_groups)).await;
-    assert_eq!((r.status, r.header("x-scimshim-rule")), (204, Some("no-groups.user-group-ops")));
-    assert_eq!(rec.requests().len(), 1, "the empty PATCH must not be forwarded");
+    let r = send(
+        "PATCH",
+        &shim.url("/scim/v2/Users/u1"),
+        &[JSON],
+        Some(only_groups),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.header("x-scimshim-rule")),
+        (204, Some("no-groups.user-group-ops"))
+    );
+    assert_eq!(
+        rec.requests().len(),
+        1,
+        "the empty PATCH must not be forwarded"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -205,9 +205,10 @@ impl OpMatch {
         }
         let path = op.get("path").and_then(Value::as_str);
         if let Some(has) = self.has_path
-            && has != path.is_some() {
-                return false;
-            }
+            && has != path.is_some()
+        {
+            return false;
+        }
         if let Some(re) = &self.path {
             match path {
                 Some(p) if re.is_match(p) => {}

@@ -40,7 +40,10 @@ pub struct ScimServer {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 impl ScimServer {
@@ -62,7 +65,10 @@ impl ScimServer {
         let server = ScimServer { child, port };
         let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "scim2-server did not listen on {port} within 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "scim2-server did not listen on {port} within 30 s"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         server

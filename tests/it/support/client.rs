@@ -16,8 +16,12 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
     }
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
@@ -26,15 +30,40 @@ impl Reply {
 
 /// Sends one request over HTTP/1.1.
 pub async fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
-    send_with(false, method, url, headers, body.map(|b| b.as_bytes().to_vec())).await
+    send_with(
+        false,
+        method,
+        url,
+        headers,
+        body.map(|b| b.as_bytes().to_vec()),
+    )
+    .await
 }
 
 /// Sends one request over HTTP/2 with prior knowledge (h2c).
-pub async fn send_h2(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
-    send_with(true, method, url, headers, body.map(|b| b.as_bytes().to_vec())).await
+pub async fn send_h2(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Reply {
+    send_with(
+        true,
+        method,
+        url,
+        headers,
+        body.map(|b| b.as_bytes().to_vec()),
+    )
+    .await
 }
 
-pub async fn send_with(h2: bool, method: &str, url: &str, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> Reply {
+pub async fn send_with(
+    h2: bool,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<Vec<u8>>,
+) -> Reply {
     let mut builder = Client::builder(TokioExecutor::new());
     builder.http2_only(h2);
     let client: Client<_, Full<Bytes>> = builder.build_http();
@@ -42,14 +71,20 @@ pub async fn send_with(h2: bool, method: &str, url: &str, headers: &[(&str, &str
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    let req = req.body(Full::new(Bytes::from(body.unwrap_or_default()))).expect("request");
+    let req = req
+        .body(Full::new(Bytes::from(body.unwrap_or_default())))
+        .expect("request");
     let resp = tokio::time::timeout(std::time::Duration::from_secs(30), client.request(req))
         .await
         .expect("response within 30 s")
         .expect("request sent");
     let (parts, body) = resp.into_parts();
     let body = body.collect().await.expect("body").to_bytes();
-    Reply { status: parts.status.as_u16(), headers: parts.headers, body }
+    Reply {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        body,
+    }
 }
 
 /// Writes raw bytes on a fresh connection and returns everything read until the
@@ -59,6 +94,10 @@ pub async fn raw(addr: std::net::SocketAddr, request: &[u8]) -> String {
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     stream.write_all(request).await.expect("write");
     let mut out = Vec::new();
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(30), stream.read_to_end(&mut out)).await;
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        stream.read_to_end(&mut out),
+    )
+    .await;
     String::from_utf8_lossy(&out).into_owned()
 }

@@ -29,12 +29,18 @@ impl Scimshim {
     pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Scimshim {
         match Self::try_start(args, env) {
             Ok(s) => s,
-            Err((msg, logs)) => panic!("scimshim did not start: {msg}\n--- its output:\n{}", logs.join("\n")),
+            Err((msg, logs)) => panic!(
+                "scimshim did not start: {msg}\n--- its output:\n{}",
+                logs.join("\n")
+            ),
         }
     }
 
     /// Starts it and returns the output on failure (for tests of bad configs).
-    pub fn try_start(args: &[&str], env: &[(&str, &str)]) -> Result<Scimshim, (String, Vec<String>)> {
+    pub fn try_start(
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Scimshim, (String, Vec<String>)> {
         let mut cmd = Command::new(bin());
         cmd.current_dir(super::root())
             .args(["--log-format", "json", "serve", "--listen", "127.0.0.1:0"])
@@ -47,7 +53,10 @@ impl Scimshim {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().map_err(|e| (e.to_string(), vec![]))?;
-        let stderr = child.stderr.take().ok_or(("no stderr".to_string(), vec![]))?;
+        let stderr = child
+            .stderr
+            .take()
+            .ok_or(("no stderr".to_string(), vec![]))?;
         let lines = Arc::new(Mutex::new(Vec::new()));
         let sink = lines.clone();
         std::thread::spawn(move || {
@@ -69,7 +78,10 @@ impl Scimshim {
             }
             if Instant::now() > deadline {
                 let _ = child.kill();
-                return Err(("no listening line within 20 s".into(), lines.lock().unwrap().clone()));
+                return Err((
+                    "no listening line within 20 s".into(),
+                    lines.lock().unwrap().clone(),
+                ));
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -82,7 +94,12 @@ impl Scimshim {
 
     /// Every log line so far, parsed (non-JSON lines are skipped).
     pub fn logs(&self) -> Vec<Value> {
-        self.lines.lock().unwrap().iter().filter_map(|l| serde_json::from_str(l).ok()).collect()
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
     }
 
     /// Raw log output so far.
@@ -97,7 +114,11 @@ impl Scimshim {
             if let Some(v) = self.logs().into_iter().find(|v| pred(v)) {
                 return v;
             }
-            assert!(Instant::now() < deadline, "no matching log line; logs:\n{}", self.raw_logs());
+            assert!(
+                Instant::now() < deadline,
+                "no matching log line; logs:\n{}",
+                self.raw_logs()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -109,12 +130,21 @@ impl Scimshim {
             let events: Vec<Value> = self
                 .logs()
                 .into_iter()
-                .filter(|v| matches!(v["message"].as_str(), Some("request") | Some("request failed")))
+                .filter(|v| {
+                    matches!(
+                        v["message"].as_str(),
+                        Some("request") | Some("request failed")
+                    )
+                })
                 .collect();
             if events.len() >= n {
                 return events;
             }
-            assert!(Instant::now() < deadline, "fewer than {n} request events; logs:\n{}", self.raw_logs());
+            assert!(
+                Instant::now() < deadline,
+                "fewer than {n} request events; logs:\n{}",
+                self.raw_logs()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -128,7 +158,10 @@ impl Scimshim {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return status;
             }
-            assert!(Instant::now() < deadline, "scimshim did not exit after SIGTERM");
+            assert!(
+                Instant::now() < deadline,
+                "scimshim did not exit after SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -137,7 +170,11 @@ impl Scimshim {
 fn find_listen(lines: &[String]) -> Option<SocketAddr> {
     lines.iter().find_map(|l| {
         let v: Value = serde_json::from_str(l).ok()?;
-        if v["message"] == "scimshim listening" { v["listen"].as_str()?.parse().ok() } else { None }
+        if v["message"] == "scimshim listening" {
+            v["listen"].as_str()?.parse().ok()
+        } else {
+            None
+        }
     })
 }
 
