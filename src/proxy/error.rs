@@ -55,6 +55,8 @@ pub enum ProxyError {
     },
     UpstreamUnreachable,
     UpstreamTimeout,
+    /// A bug: the handler panicked.
+    Internal,
 }
 
 impl ProxyError {
@@ -65,7 +67,7 @@ impl ProxyError {
             | ProxyError::BodyTimeout
             | ProxyError::BodyBroken
             | ProxyError::InvalidJson { .. } => Origin::Client,
-            ProxyError::BadRewrite { .. } => Origin::Proxy,
+            ProxyError::BadRewrite { .. } | ProxyError::Internal => Origin::Proxy,
             ProxyError::UpstreamUnreachable | ProxyError::UpstreamTimeout => Origin::Upstream,
         }
     }
@@ -81,6 +83,7 @@ impl ProxyError {
             ProxyError::BadRewrite { .. } => "bad-rewrite",
             ProxyError::UpstreamUnreachable => "upstream-unreachable",
             ProxyError::UpstreamTimeout => "upstream-timeout",
+            ProxyError::Internal => "internal",
         }
     }
 
@@ -118,6 +121,11 @@ impl ProxyError {
             ProxyError::UpstreamTimeout => {
                 ScimError::new(504, None, "the SCIM backend did not answer in time")
             }
+            ProxyError::Internal => ScimError::new(
+                500,
+                None,
+                "scimshim failed on this request; its log says more",
+            ),
         }
     }
 

@@ -4,9 +4,11 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use http::{Request, Response};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -18,6 +20,7 @@ use tower::ServiceBuilder;
 
 use super::Proxy;
 use super::body::ProxyBody;
+use super::error::ProxyError;
 use super::handler;
 use crate::telemetry::events;
 
@@ -68,9 +71,11 @@ pub async fn serve(
     Ok(())
 }
 
-/// The per-connection service stack. The handler itself turns every error into
-/// a response, so the stack has nothing to catch; it exists as the place where
-/// cross-cutting layers (metrics, auth) go.
+/// The per-connection service stack: the place where cross-cutting layers
+/// (metrics, inbound auth) go. The handler turns every error into a response;
+/// a panic (a bug) is caught here and answered with a SCIM 500 instead of a
+/// dropped connection. (tower-http's CatchPanicLayer would box every response
+/// body to do the same.)
 fn stack(
     proxy: Arc<Proxy>,
     remote: SocketAddr,
@@ -82,6 +87,14 @@ fn stack(
 > + Clone {
     ServiceBuilder::new().service_fn(move |req: Request<Incoming>| {
         let proxy = proxy.clone();
-        async move { Ok::<_, Infallible>(handler::handle(proxy, req, remote).await) }
+        async move {
+            let handled = AssertUnwindSafe(handler::handle(proxy, req, remote))
+                .catch_unwind()
+                .await;
+            Ok::<_, Infallible>(handled.unwrap_or_else(|_| {
+                events::handler_panicked(remote);
+                ProxyError::Internal.into_response()
+            }))
+        }
     })
 }

@@ -127,3 +127,8 @@ pub fn shutting_down(in_flight_grace: Duration) {
 pub fn connection_error(remote: SocketAddr, error: &dyn std::fmt::Display) {
     tracing::debug!(remote = %remote, error = %error, "connection closed with an error");
 }
+
+/// The request handler panicked: a bug. The client got a SCIM 500.
+pub fn handler_panicked(remote: SocketAddr) {
+    tracing::error!(remote = %remote, error.origin = "proxy", error.kind = "internal", "request handler panicked; answered 500");
+}
