@@ -126,6 +126,14 @@ async fn run(
         body: body_state,
     };
 
+    // Rules only see requests inside the base path; anything else is a 404
+    // before a body is read or a rule runs.
+    if strip_base(&request.path, &proxy.base_path).is_none() {
+        return Err(ProxyError::NotFound {
+            base_path: proxy.base_path.clone(),
+        });
+    }
+
     // Match and rewrite. The body is read only if a matching rule needs it.
     let cx = Context {
         base_path: &proxy.base_path,

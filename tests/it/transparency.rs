@@ -29,12 +29,19 @@ const HOP_BY_HOP: [&str; 8] = [
 const PROXY_MARKERS: [&str; 2] = ["x-scimshim-error", "x-scimshim-rule"];
 
 fn multiset(headers: &[(String, Vec<u8>)]) -> BTreeSet<(String, String)> {
-    headers.iter().map(|(n, v)| (n.clone(), String::from_utf8_lossy(v).into_owned())).collect()
+    headers
+        .iter()
+        .map(|(n, v)| (n.clone(), String::from_utf8_lossy(v).into_owned()))
+        .collect()
 }
 
 /// The values of one header, in arrival order.
 fn values(headers: &[(String, Vec<u8>)], name: &str) -> Vec<String> {
-    headers.iter().filter(|(n, _)| n == name).map(|(_, v)| String::from_utf8_lossy(v).into_owned()).collect()
+    headers
+        .iter()
+        .filter(|(n, _)| n == name)
+        .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+        .collect()
 }
 
 /// The request event (`message` = "request") of the only request so far.
@@ -55,9 +62,18 @@ async fn get_with_odd_query_and_end_to_end_headers_arrives_unchanged() {
     let url = shim.url(&format!("/scim/v2/Users?{query}"));
     let end_to_end: Vec<(&str, &str)> = vec![
         ("host", "idp-facing.example.test:8443"),
-        ("x-custom", "value with  two  spaces, a comma; and \"quotes\""),
-        ("user-agent", "Okta SCIM Client 1.0.0 (+https://example.test/ua)"),
-        ("accept", "application/scim+json, application/json;q=0.9, */*;q=0.1"),
+        (
+            "x-custom",
+            "value with  two  spaces, a comma; and \"quotes\"",
+        ),
+        (
+            "user-agent",
+            "Okta SCIM Client 1.0.0 (+https://example.test/ua)",
+        ),
+        (
+            "accept",
+            "application/scim+json, application/json;q=0.9, */*;q=0.1",
+        ),
         ("authorization", "Bearer abc.DEF-ghi_jkl~mno+pqr/stu="),
         ("x-multi", "first"),
         ("x-multi", "second"),
@@ -74,34 +90,74 @@ async fn get_with_odd_query_and_end_to_end_headers_arrives_unchanged() {
     let mut headers = end_to_end.clone();
     headers.extend(hop_by_hop.iter().copied());
     let reply = send("GET", &url, &headers, None).await;
-    assert_eq!(reply.status, 200, "body: {}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(
+        reply.status,
+        200,
+        "body: {}",
+        String::from_utf8_lossy(&reply.body)
+    );
 
     let got = rec.only();
     assert_eq!(got.method, "GET");
     assert_eq!(got.version, Version::HTTP_11);
-    assert_eq!(got.target, format!("/api/scim/Users?{query}"), "the target must arrive byte for byte");
+    assert_eq!(
+        got.target,
+        format!("/api/scim/Users?{query}"),
+        "the target must arrive byte for byte"
+    );
     assert!(got.body.is_empty(), "a GET has no body, got {:?}", got.body);
 
     // The exact header set: the client's end-to-end headers, with Host replaced by
     // the upstream's authority and the three X-Forwarded-* added. Nothing else.
-    let mut expected: BTreeSet<(String, String)> =
-        end_to_end.iter().filter(|(n, _)| *n != "host").map(|(n, v)| (n.to_string(), v.to_string())).collect();
+    let mut expected: BTreeSet<(String, String)> = end_to_end
+        .iter()
+        .filter(|(n, _)| *n != "host")
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
     expected.insert(("host".into(), rec.addr.to_string()));
     expected.insert(("x-forwarded-for".into(), "127.0.0.1".into()));
     expected.insert(("x-forwarded-proto".into(), "http".into()));
-    expected.insert(("x-forwarded-host".into(), "idp-facing.example.test:8443".into()));
-    assert_eq!(multiset(&got.headers), expected, "upstream headers: {:#?}", got.headers);
+    expected.insert((
+        "x-forwarded-host".into(),
+        "idp-facing.example.test:8443".into(),
+    ));
+    assert_eq!(
+        multiset(&got.headers),
+        expected,
+        "upstream headers: {:#?}",
+        got.headers
+    );
     for name in HOP_BY_HOP {
-        assert_eq!(got.header_count(name), 0, "hop-by-hop `{name}` crossed the proxy: {:#?}", got.headers);
+        assert_eq!(
+            got.header_count(name),
+            0,
+            "hop-by-hop `{name}` crossed the proxy: {:#?}",
+            got.headers
+        );
     }
-    for name in ["host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-custom", "authorization"] {
-        assert_eq!(got.header_count(name), 1, "`{name}` must arrive exactly once: {:#?}", got.headers);
+    for name in [
+        "host",
+        "x-forwarded-for",
+        "x-forwarded-proto",
+        "x-forwarded-host",
+        "x-custom",
+        "authorization",
+    ] {
+        assert_eq!(
+            got.header_count(name),
+            1,
+            "`{name}` must arrive exactly once: {:#?}",
+            got.headers
+        );
     }
     // Repeated fields keep their order (RFC 9110 §5.3).
     assert_eq!(values(&got.headers, "x-multi"), ["first", "second"]);
 
     let event = only_request_event(&shim);
-    assert_eq!(event["rules.applied"], "", "no rule should apply to this GET: {event}");
+    assert_eq!(
+        event["rules.applied"], "",
+        "no rule should apply to this GET: {event}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -112,18 +168,27 @@ async fn an_existing_x_forwarded_for_is_appended_to() {
     let reply = send(
         "GET",
         &shim.url("/scim/v2/Users/2819c223"),
-        &[("x-forwarded-for", "203.0.113.7, 10.0.0.2"), ("x-forwarded-proto", "https")],
+        &[
+            ("x-forwarded-for", "203.0.113.7, 10.0.0.2"),
+            ("x-forwarded-proto", "https"),
+        ],
         None,
     )
     .await;
     assert_eq!(reply.status, 200);
     let got = rec.only();
     assert_eq!(got.target, "/Users/2819c223");
-    assert_eq!(values(&got.headers, "x-forwarded-for"), ["203.0.113.7, 10.0.0.2, 127.0.0.1"]);
+    assert_eq!(
+        values(&got.headers, "x-forwarded-for"),
+        ["203.0.113.7, 10.0.0.2, 127.0.0.1"]
+    );
     // The proxy speaks plain HTTP to its client, so it says so.
     assert_eq!(values(&got.headers, "x-forwarded-proto"), ["http"]);
     // Without an explicit Host, the client's Host is scimshim's own address.
-    assert_eq!(values(&got.headers, "x-forwarded-host"), [shim.addr.to_string()]);
+    assert_eq!(
+        values(&got.headers, "x-forwarded-host"),
+        [shim.addr.to_string()]
+    );
     assert_eq!(values(&got.headers, "host"), [rec.addr.to_string()]);
 }
 
@@ -133,7 +198,11 @@ const ODD_JSON: &str = "{ \"zeta\" :1.50e2 ,\n\t\"alpha\":\"caf\\u00e9 \\ud83d\\
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn post_body_on_an_untouched_path_arrives_byte_for_byte() {
-    let rec = Recorder::start(Canned { status: 201, ..Canned::default() }).await;
+    let rec = Recorder::start(Canned {
+        status: 201,
+        ..Canned::default()
+    })
+    .await;
     let shim = Scimshim::start(&["--upstream", &rec.url(), "--rules", DIALECTS]);
 
     let reply = send(
@@ -149,8 +218,14 @@ async fn post_body_on_an_untouched_path_arrives_byte_for_byte() {
     assert_eq!(got.target, "/Widgets");
     assert_eq!(String::from_utf8_lossy(&got.body), ODD_JSON);
     assert_eq!(got.body, ODD_JSON.as_bytes());
-    assert_eq!(values(&got.headers, "content-length"), [ODD_JSON.len().to_string()]);
-    assert_eq!(values(&got.headers, "content-type"), ["application/scim+json; charset=utf-8"]);
+    assert_eq!(
+        values(&got.headers, "content-length"),
+        [ODD_JSON.len().to_string()]
+    );
+    assert_eq!(
+        values(&got.headers, "content-type"),
+        ["application/scim+json; charset=utf-8"]
+    );
     assert_eq!(got.header_count("transfer-encoding"), 0);
 }
 
@@ -164,20 +239,41 @@ async fn a_body_rules_read_but_do_not_change_arrives_byte_for_byte() {
     let patch = "{\"schemas\": [\"urn:ietf:params:scim:api:messages:2.0:PatchOp\"],\n  \
                  \"Operations\":[ {\"op\":\"replace\" , \"path\":\"active\",\"value\":false},\n\
                  \t{ \"value\" : {\"displayName\":\"Caf\\u00e9 \\u00dcml\"}, \"op\":\"add\" } ] }\r\n";
-    let reply =
-        send("PATCH", &shim.url("/scim/v2/Users/2819c223"), &[("content-type", "application/scim+json")], Some(patch))
-            .await;
+    let reply = send(
+        "PATCH",
+        &shim.url("/scim/v2/Users/2819c223"),
+        &[("content-type", "application/scim+json")],
+        Some(patch),
+    )
+    .await;
     assert_eq!(reply.status, 200);
     let got = rec.only();
     assert_eq!(got.target, "/Users/2819c223");
-    assert_eq!(String::from_utf8_lossy(&got.body), patch, "the bytes read must be forwarded, not a re-encoding");
-    assert_eq!(values(&got.headers, "content-length"), [patch.len().to_string()]);
+    assert_eq!(
+        String::from_utf8_lossy(&got.body),
+        patch,
+        "the bytes read must be forwarded, not a re-encoding"
+    );
+    assert_eq!(
+        values(&got.headers, "content-length"),
+        [patch.len().to_string()]
+    );
 
     // The rules did read the body: they matched (and made no change).
     let event = only_request_event(&shim);
-    let applied = event["rules.applied"].as_str().unwrap_or_default().to_string();
-    for rule in ["generic.patch-lowercase-op", "generic.patch-strip-core-urn", "generic.string-booleans-in-patch"] {
-        assert!(applied.split(',').any(|r| r == rule), "`{rule}` should have applied, got `{applied}`");
+    let applied = event["rules.applied"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    for rule in [
+        "generic.patch-lowercase-op",
+        "generic.patch-strip-core-urn",
+        "generic.string-booleans-in-patch",
+    ] {
+        assert!(
+            applied.split(',').any(|r| r == rule),
+            "`{rule}` should have applied, got `{applied}`"
+        );
     }
     assert!(
         !shim.logs().iter().any(|l| l["message"] == "rule applied"),
@@ -187,13 +283,22 @@ async fn a_body_rules_read_but_do_not_change_arrives_byte_for_byte() {
 
     // A User create that the boolean rule reads: already a JSON boolean.
     let create = "{\"userName\" : \"bjensen\",\"active\":true , \"emails\":[{\"value\":\"b@example.test\",\"primary\":true}]}";
-    let reply = send("POST", &shim.url("/scim/v2/Users"), &[("content-type", "application/scim+json")], Some(create)).await;
+    let reply = send(
+        "POST",
+        &shim.url("/scim/v2/Users"),
+        &[("content-type", "application/scim+json")],
+        Some(create),
+    )
+    .await;
     assert_eq!(reply.status, 200);
     let all = rec.requests();
     assert_eq!(all.len(), 2);
     assert_eq!(all[1].target, "/Users");
     assert_eq!(String::from_utf8_lossy(&all[1].body), create);
-    assert_eq!(values(&all[1].headers, "content-length"), [create.len().to_string()]);
+    assert_eq!(
+        values(&all[1].headers, "content-length"),
+        [create.len().to_string()]
+    );
 }
 
 /// Reads an HTTP/1.1 response's status code from raw bytes.
@@ -221,8 +326,18 @@ async fn a_chunked_body_on_an_untouched_path_arrives_with_the_same_bytes() {
     let rec = Recorder::start(Canned::default()).await;
     let shim = Scimshim::start(&["--upstream", &rec.url(), "--rules", DIALECTS]);
 
-    let chunks = ["{\"name\": ", "\"w\\u00e9dget\",", "\n \"size\" :", " 3 }", "\n"];
-    let raw = client::raw(shim.addr, &chunked("/scim/v2/Widgets", "client.test", &chunks)).await;
+    let chunks = [
+        "{\"name\": ",
+        "\"w\\u00e9dget\",",
+        "\n \"size\" :",
+        " 3 }",
+        "\n",
+    ];
+    let raw = client::raw(
+        shim.addr,
+        &chunked("/scim/v2/Widgets", "client.test", &chunks),
+    )
+    .await;
     assert_eq!(raw_status(&raw), 200, "{raw}");
 
     let got = rec.only();
@@ -230,7 +345,11 @@ async fn a_chunked_body_on_an_untouched_path_arrives_with_the_same_bytes() {
     assert_eq!(String::from_utf8_lossy(&got.body), chunks.concat());
     // Streamed: the proxy may re-chunk, but framing is its own, never a copy of
     // the client's header next to one of its own.
-    assert!(got.header_count("transfer-encoding") <= 1, "{:#?}", got.headers);
+    assert!(
+        got.header_count("transfer-encoding") <= 1,
+        "{:#?}",
+        got.headers
+    );
     assert!(
         got.header_count("transfer-encoding") + got.header_count("content-length") == 1,
         "exactly one framing header expected: {:#?}",
@@ -252,29 +371,55 @@ async fn a_chunked_body_rules_read_arrives_with_a_content_length() {
         "\"Operations\":[{\"op\":\"remove\",",
         "\"path\":\"nickName\"}]}",
     ];
-    let raw = client::raw(shim.addr, &chunked("/scim/v2/Users/42", "client.test", &chunks)).await;
+    let raw = client::raw(
+        shim.addr,
+        &chunked("/scim/v2/Users/42", "client.test", &chunks),
+    )
+    .await;
     assert_eq!(raw_status(&raw), 200, "{raw}");
 
     let got = rec.only();
     assert_eq!(got.target, "/Users/42");
     let body = chunks.concat();
     assert_eq!(String::from_utf8_lossy(&got.body), body);
-    assert_eq!(got.header_count("transfer-encoding"), 0, "{:#?}", got.headers);
-    assert_eq!(values(&got.headers, "content-length"), [body.len().to_string()]);
+    assert_eq!(
+        got.header_count("transfer-encoding"),
+        0,
+        "{:#?}",
+        got.headers
+    );
+    assert_eq!(
+        values(&got.headers, "content-length"),
+        [body.len().to_string()]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http2_clients_are_forwarded_as_http11_unchanged() {
     let rec = Recorder::start(Canned {
         status: 201,
-        headers: vec![("content-type", "application/scim+json".into()), ("x-upstream-header", "h2 ok".into())],
+        headers: vec![
+            ("content-type", "application/scim+json".into()),
+            ("x-upstream-header", "h2 ok".into()),
+        ],
         body: b"{\"id\": \"from-upstream\" }".to_vec(),
         ..Canned::default()
     })
     .await;
-    let shim = Scimshim::start(&["--upstream", &format!("{}/api/scim", rec.url()), "--rules", DIALECTS]);
+    let shim = Scimshim::start(&[
+        "--upstream",
+        &format!("{}/api/scim", rec.url()),
+        "--rules",
+        DIALECTS,
+    ]);
 
-    let get = send_h2("GET", &shim.url("/scim/v2/Users?filter=userName%20eq%20%22x%22"), &[("x-custom", "h2")], None).await;
+    let get = send_h2(
+        "GET",
+        &shim.url("/scim/v2/Users?filter=userName%20eq%20%22x%22"),
+        &[("x-custom", "h2")],
+        None,
+    )
+    .await;
     assert_eq!(get.status, 201);
     assert_eq!(get.body.as_ref(), b"{\"id\": \"from-upstream\" }");
     assert_eq!(get.header("x-upstream-header"), Some("h2 ok"));
@@ -282,7 +427,10 @@ async fn http2_clients_are_forwarded_as_http11_unchanged() {
     let post = send_h2(
         "POST",
         &shim.url("/scim/v2/Widgets"),
-        &[("content-type", "application/scim+json"), ("x-custom", "h2 post")],
+        &[
+            ("content-type", "application/scim+json"),
+            ("x-custom", "h2 post"),
+        ],
         Some(ODD_JSON),
     )
     .await;
@@ -298,7 +446,10 @@ async fn http2_clients_are_forwarded_as_http11_unchanged() {
     assert_eq!(values(&g.headers, "host"), [rec.addr.to_string()]);
     assert_eq!(values(&g.headers, "x-custom"), ["h2"]);
     // The client's :authority becomes X-Forwarded-Host.
-    assert_eq!(values(&g.headers, "x-forwarded-host"), [shim.addr.to_string()]);
+    assert_eq!(
+        values(&g.headers, "x-forwarded-host"),
+        [shim.addr.to_string()]
+    );
     assert!(g.body.is_empty());
 
     assert_eq!(p.version, Version::HTTP_11);
@@ -316,9 +467,15 @@ async fn upstream_responses_reach_the_client_unchanged() {
     let canned = Canned {
         status: 201,
         headers: vec![
-            ("content-type", "application/scim+json; charset=utf-8".into()),
+            (
+                "content-type",
+                "application/scim+json; charset=utf-8".into(),
+            ),
             ("etag", "W/\"3694e05e9dff590\"".into()),
-            ("location", "https://example.test/scim/v2/Users/2819c223".into()),
+            (
+                "location",
+                "https://example.test/scim/v2/Users/2819c223".into(),
+            ),
             ("x-upstream-header", "kept  as  is; yes".into()),
             ("x-up-multi", "one".into()),
             ("x-up-multi", "two".into()),
@@ -336,38 +493,91 @@ async fn upstream_responses_reach_the_client_unchanged() {
 
     // The recorder really sends those hop-by-hop headers (so their absence below
     // is the proxy's doing).
-    let direct = client::raw(rec.addr, b"GET /probe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    let direct = client::raw(
+        rec.addr,
+        b"GET /probe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
     let direct_lower = direct.to_ascii_lowercase();
-    for h in ["x-up-hop: connection-scoped", "keep-alive: timeout=5", "proxy-connection: keep-alive", "trailer: x-checksum"] {
-        assert!(direct_lower.contains(h), "the recorder should send `{h}`:\n{direct}");
+    for h in [
+        "x-up-hop: connection-scoped",
+        "keep-alive: timeout=5",
+        "proxy-connection: keep-alive",
+        "trailer: x-checksum",
+    ] {
+        assert!(
+            direct_lower.contains(h),
+            "the recorder should send `{h}`:\n{direct}"
+        );
     }
 
     let shim = Scimshim::start(&["--upstream", &rec.url(), "--rules", DIALECTS]);
     let reply = send("GET", &shim.url("/scim/v2/Users/2819c223"), &[], None).await;
     assert_eq!(reply.status, 201);
-    assert_eq!(reply.body.as_ref(), body.as_slice(), "body: {}", String::from_utf8_lossy(&reply.body));
-    assert_eq!(reply.header("content-type"), Some("application/scim+json; charset=utf-8"));
+    assert_eq!(
+        reply.body.as_ref(),
+        body.as_slice(),
+        "body: {}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(
+        reply.header("content-type"),
+        Some("application/scim+json; charset=utf-8")
+    );
     assert_eq!(reply.header("etag"), Some("W/\"3694e05e9dff590\""));
-    assert_eq!(reply.header("location"), Some("https://example.test/scim/v2/Users/2819c223"));
+    assert_eq!(
+        reply.header("location"),
+        Some("https://example.test/scim/v2/Users/2819c223")
+    );
     assert_eq!(reply.header("x-upstream-header"), Some("kept  as  is; yes"));
-    let multi: Vec<_> = reply.headers.get_all("x-up-multi").iter().map(|v| v.to_str().unwrap().to_string()).collect();
+    let multi: Vec<_> = reply
+        .headers
+        .get_all("x-up-multi")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
     assert_eq!(multi, ["one", "two"]);
-    assert_eq!(reply.header("content-length"), Some(body.len().to_string().as_str()));
-    for name in ["x-up-hop", "keep-alive", "proxy-connection", "trailer", "transfer-encoding"] {
-        assert!(reply.headers.get(name).is_none(), "hop-by-hop `{name}` reached the client: {:#?}", reply.headers);
+    assert_eq!(
+        reply.header("content-length"),
+        Some(body.len().to_string().as_str())
+    );
+    for name in [
+        "x-up-hop",
+        "keep-alive",
+        "proxy-connection",
+        "trailer",
+        "transfer-encoding",
+    ] {
+        assert!(
+            reply.headers.get(name).is_none(),
+            "hop-by-hop `{name}` reached the client: {:#?}",
+            reply.headers
+        );
     }
     if let Some(c) = reply.header("connection") {
-        assert!(!c.to_ascii_lowercase().contains("x-up-hop"), "connection: {c}");
+        assert!(
+            !c.to_ascii_lowercase().contains("x-up-hop"),
+            "connection: {c}"
+        );
     }
     for name in PROXY_MARKERS {
-        assert!(reply.headers.get(name).is_none(), "`{name}` on an upstream response: {:#?}", reply.headers);
+        assert!(
+            reply.headers.get(name).is_none(),
+            "`{name}` on an upstream response: {:#?}",
+            reply.headers
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upstream_errors_are_not_mistaken_for_proxy_errors() {
     let error = br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409","scimType":"uniqueness","detail":"taken"}"#;
-    let rec = Recorder::start(Canned { status: 409, body: error.to_vec(), ..Canned::default() }).await;
+    let rec = Recorder::start(Canned {
+        status: 409,
+        body: error.to_vec(),
+        ..Canned::default()
+    })
+    .await;
     let shim = Scimshim::start(&["--upstream", &rec.url(), "--rules", DIALECTS]);
     let reply = send(
         "POST",
@@ -379,7 +589,11 @@ async fn upstream_errors_are_not_mistaken_for_proxy_errors() {
     assert_eq!(reply.status, 409);
     assert_eq!(reply.body.as_ref(), error.as_slice());
     for name in PROXY_MARKERS {
-        assert!(reply.headers.get(name).is_none(), "`{name}` on an upstream response: {:#?}", reply.headers);
+        assert!(
+            reply.headers.get(name).is_none(),
+            "`{name}` on an upstream response: {:#?}",
+            reply.headers
+        );
     }
     assert_eq!(rec.only().body, br#"{"userName":"taken"}"#);
 }
@@ -395,22 +609,40 @@ async fn without_rules_even_rewritable_requests_pass_unchanged() {
     let r1 = send(
         "PATCH",
         &shim.url("/scim/v2/v2/Users/1?x=%22y%22"),
-        &[("content-type", "application/scim+json"), ("authorization", "Bearer user:key")],
+        &[
+            ("content-type", "application/scim+json"),
+            ("authorization", "Bearer user:key"),
+        ],
         Some(patch),
     )
     .await;
-    let r2 = send("POST", &shim.url("/scim/v2/Users"), &[("content-type", "application/json")], Some(create)).await;
+    let r2 = send(
+        "POST",
+        &shim.url("/scim/v2/Users"),
+        &[("content-type", "application/json")],
+        Some(create),
+    )
+    .await;
     assert_eq!((r1.status, r2.status), (200, 200));
 
     let all = rec.requests();
     assert_eq!(all.len(), 2, "{all:#?}");
     assert_eq!(all[0].target, "/v2/Users/1?x=%22y%22");
     assert_eq!(all[0].body, patch.as_bytes());
-    assert_eq!(values(&all[0].headers, "authorization"), ["Bearer user:key"]);
-    assert_eq!(values(&all[0].headers, "content-length"), [patch.len().to_string()]);
+    assert_eq!(
+        values(&all[0].headers, "authorization"),
+        ["Bearer user:key"]
+    );
+    assert_eq!(
+        values(&all[0].headers, "content-length"),
+        [patch.len().to_string()]
+    );
     assert_eq!(all[1].target, "/Users");
     assert_eq!(all[1].body, create.as_bytes());
-    assert_eq!(values(&all[1].headers, "content-type"), ["application/json"]);
+    assert_eq!(
+        values(&all[1].headers, "content-type"),
+        ["application/json"]
+    );
     for reply in [&r1, &r2] {
         for name in PROXY_MARKERS {
             assert!(reply.headers.get(name).is_none(), "{:#?}", reply.headers);
@@ -421,19 +653,62 @@ async fn without_rules_even_rewritable_requests_pass_unchanged() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_upstream_path_prefix_is_kept() {
     let rec = Recorder::start(Canned::default()).await;
-    let shim = Scimshim::start(&["--upstream", &format!("{}/api/scim", rec.url()), "--rules", DIALECTS]);
-    assert_eq!(send("GET", &shim.url("/scim/v2/Users?x=1"), &[], None).await.status, 200);
-    assert_eq!(send("GET", &shim.url("/scim/v2/ServiceProviderConfig"), &[], None).await.status, 200);
+    let shim = Scimshim::start(&[
+        "--upstream",
+        &format!("{}/api/scim", rec.url()),
+        "--rules",
+        DIALECTS,
+    ]);
+    assert_eq!(
+        send("GET", &shim.url("/scim/v2/Users?x=1"), &[], None)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        send(
+            "GET",
+            &shim.url("/scim/v2/ServiceProviderConfig"),
+            &[],
+            None
+        )
+        .await
+        .status,
+        200
+    );
     let targets: Vec<String> = rec.requests().into_iter().map(|r| r.target).collect();
-    assert_eq!(targets, ["/api/scim/Users?x=1", "/api/scim/ServiceProviderConfig"]);
+    assert_eq!(
+        targets,
+        ["/api/scim/Users?x=1", "/api/scim/ServiceProviderConfig"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upstream_root_url_maps_to_the_root() {
     let rec = Recorder::start(Canned::default()).await;
-    let shim = Scimshim::start(&["--upstream", &format!("{}/", rec.url()), "--rules", DIALECTS]);
-    assert_eq!(send("GET", &shim.url("/scim/v2/Users"), &[], None).await.status, 200);
-    assert_eq!(send("GET", &shim.url("/scim/v2/Groups/7?attributes=members"), &[], None).await.status, 200);
+    let shim = Scimshim::start(&[
+        "--upstream",
+        &format!("{}/", rec.url()),
+        "--rules",
+        DIALECTS,
+    ]);
+    assert_eq!(
+        send("GET", &shim.url("/scim/v2/Users"), &[], None)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        send(
+            "GET",
+            &shim.url("/scim/v2/Groups/7?attributes=members"),
+            &[],
+            None
+        )
+        .await
+        .status,
+        200
+    );
     let targets: Vec<String> = rec.requests().into_iter().map(|r| r.target).collect();
     assert_eq!(targets, ["/Users", "/Groups/7?attributes=members"]);
 }
@@ -441,14 +716,25 @@ async fn an_upstream_root_url_maps_to_the_root() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_custom_base_path_is_served_and_the_default_one_is_not() {
     let rec = Recorder::start(Canned::default()).await;
-    let shim = Scimshim::start(&["--upstream", &format!("{}/", rec.url()), "--base-path", "/custom", "--rules", DIALECTS]);
+    let shim = Scimshim::start(&[
+        "--upstream",
+        &format!("{}/", rec.url()),
+        "--base-path",
+        "/custom",
+        "--rules",
+        DIALECTS,
+    ]);
     let ok = send("GET", &shim.url("/custom/Users?startIndex=1"), &[], None).await;
     assert_eq!(ok.status, 200);
     let outside = send("GET", &shim.url("/scim/v2/Users"), &[], None).await;
     assert_eq!(outside.status, 404);
     assert_eq!(outside.header("x-scimshim-error"), Some("not-found"));
     let targets: Vec<String> = rec.requests().into_iter().map(|r| r.target).collect();
-    assert_eq!(targets, ["/Users?startIndex=1"], "only the request under /custom is forwarded");
+    assert_eq!(
+        targets,
+        ["/Users?startIndex=1"],
+        "only the request under /custom is forwarded"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -30,7 +30,10 @@ pub struct Recorded {
 
 impl Recorded {
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
     }
     pub fn header_count(&self, name: &str) -> usize {
         self.headers.iter().filter(|(n, _)| n == name).count()
@@ -72,7 +75,9 @@ pub struct Recorder {
 impl Recorder {
     /// Starts on the current tokio runtime, answering every request with `canned`.
     pub async fn start(canned: Canned) -> Recorder {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind recorder");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind recorder");
         let addr = listener.local_addr().expect("addr");
         let requests = Arc::new(Mutex::new(Vec::new()));
         let store = requests.clone();
@@ -80,7 +85,9 @@ impl Recorder {
         let accepted = connections.clone();
         let task = tokio::spawn(async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else { return };
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
                 accepted.fetch_add(1, Ordering::SeqCst);
                 let store = store.clone();
                 let canned = canned.clone();
@@ -90,10 +97,18 @@ impl Recorder {
                         let canned = canned.clone();
                         async move {
                             let (parts, body) = req.into_parts();
-                            let body = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+                            let body = body
+                                .collect()
+                                .await
+                                .map(|c| c.to_bytes())
+                                .unwrap_or_default();
                             store.lock().unwrap().push(Recorded {
                                 method: parts.method.to_string(),
-                                target: parts.uri.path_and_query().map(|p| p.to_string()).unwrap_or_default(),
+                                target: parts
+                                    .uri
+                                    .path_and_query()
+                                    .map(|p| p.to_string())
+                                    .unwrap_or_default(),
                                 version: parts.version,
                                 headers: parts
                                     .headers
@@ -105,7 +120,8 @@ impl Recorder {
                             if !canned.delay.is_zero() {
                                 tokio::time::sleep(canned.delay).await;
                             }
-                            let mut resp = Response::new(Full::new(Bytes::from(canned.body.clone())));
+                            let mut resp =
+                                Response::new(Full::new(Bytes::from(canned.body.clone())));
                             *resp.status_mut() = http::StatusCode::from_u16(canned.status).unwrap();
                             for (k, v) in &canned.headers {
                                 resp.headers_mut().append(*k, v.parse().unwrap());
@@ -119,7 +135,12 @@ impl Recorder {
                 });
             }
         });
-        Recorder { addr, requests, connections, task }
+        Recorder {
+            addr,
+            requests,
+            connections,
+            task,
+        }
     }
 
     /// `http://127.0.0.1:PORT`
@@ -140,7 +161,11 @@ impl Recorder {
     /// The only request received; fails if there were none or several.
     pub fn only(&self) -> Recorded {
         let all = self.requests();
-        assert_eq!(all.len(), 1, "expected exactly one upstream request, got {all:#?}");
+        assert_eq!(
+            all.len(),
+            1,
+            "expected exactly one upstream request, got {all:#?}"
+        );
         all.into_iter().next().unwrap()
     }
 }
