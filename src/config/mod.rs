@@ -1,13 +1,15 @@
 //! Proxy configuration: validated settings built from the command line (and its
 //! `SCIMSHIM_*` environment variables), plus the loaded rule set.
 
+mod args;
 pub mod units;
+
+pub use args::ServeArgs;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cli::ServeArgs;
 use crate::proxy::Upstream;
 use crate::proxy::upstream::UpstreamError;
 use crate::rules::secret::Env;

@@ -7,8 +7,8 @@ use super::actions::{Action, CompileCx};
 use super::diagnostic::Problem;
 use super::matcher::Condition;
 use super::model::{ActionSpec, MatchSpec};
+use super::rule::{Rule, RuleSource};
 use super::yaml::FieldPath;
-use super::{Rule, RuleSource};
 use crate::scim::quirks;
 
 /// Whether `id` is a valid rule id: lower-case letters, digits, `.`, `-`, `_`,

@@ -9,8 +9,8 @@
 use super::actions::{Flow, LocalResponse};
 use super::matcher::HeadMatch;
 use super::request::{Body, Request};
+use super::rule::{Rule, RuleSet};
 use super::trace::Trace;
-use super::{Rule, RuleSet};
 
 /// Where to start (or resume) evaluation.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -11,9 +11,9 @@ use super::compile::RuleParts;
 use super::compile::compile_rule;
 use super::diagnostic::{Diagnostic, Problem, Severity};
 use super::model::{ActionSpec, MatchSpec};
+use super::rule::{LoadedFile, Rule, RuleSet, RuleSource};
 use super::secret::Env;
 use super::yaml::{self, FieldPath, Kind, Node, Seg};
-use super::{LoadedFile, Rule, RuleSet, RuleSource};
 
 /// A path that could not be read at all (exit code 2, not a rule problem).
 #[derive(Debug, thiserror::Error)]
