@@ -1,1 +1,279 @@
-//! (to be written)
+//! The documentation stays in step with the code: the committed JSON Schema equals
+//! the binary's, `docs/rules.md` covers every action, and `rules/README.md` indexes
+//! every shipped rule and every quirk id the rules cite.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::support::repo;
+use crate::support::scimshim::run;
+
+const REGENERATE: &str = "cargo run -q -- schema > docs/rules.schema.json";
+
+fn read(rel: &str) -> String {
+    fs::read_to_string(repo(rel)).unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
+}
+
+/// The JSON Schema as the binary prints it.
+fn generated_schema() -> Value {
+    let out = run(&["schema"]);
+    assert!(
+        out.status.success(),
+        "`scimshim schema` failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("`scimshim schema` prints JSON")
+}
+
+/// The first place where two JSON values differ, as a JSON pointer.
+fn first_difference(a: &Value, b: &Value, at: &str) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            keys.into_iter().find_map(|k| match (x.get(k), y.get(k)) {
+                (Some(v), Some(w)) => first_difference(v, w, &format!("{at}/{k}")),
+                _ => Some(format!("{at}/{k}")),
+            })
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (v, w))| first_difference(v, w, &format!("{at}/{i}"))),
+        _ if a == b => None,
+        _ => Some(if at.is_empty() { "/".into() } else { at.into() }),
+    }
+}
+
+#[test]
+fn committed_schema_matches_the_binary() {
+    let committed: Value =
+        serde_json::from_str(&read("docs/rules.schema.json")).unwrap_or_else(|e| {
+            panic!(
+                "docs/rules.schema.json is not valid JSON ({e}); regenerate it with `{REGENERATE}`"
+            )
+        });
+    let generated = generated_schema();
+    if let Some(at) = first_difference(&committed, &generated, "") {
+        panic!(
+            "docs/rules.schema.json is out of date (first difference at `{at}`); \
+             regenerate it with `{REGENERATE}`"
+        );
+    }
+}
+
+/// Action names as the schema lists them under `$defs.ActionSpec`.
+fn schema_action_names(schema: &Value) -> Vec<String> {
+    let spec = &schema["$defs"]["ActionSpec"];
+    let variants = spec["oneOf"]
+        .as_array()
+        .or_else(|| spec["anyOf"].as_array())
+        .expect("the schema's ActionSpec lists its variants under oneOf");
+    let mut names = Vec::new();
+    for v in variants {
+        if let Some(props) = v["properties"].as_object() {
+            names.extend(props.keys().cloned());
+        } else if let Some(c) = v["const"].as_str() {
+            names.push(c.to_string());
+        } else if let Some(e) = v["enum"].as_array() {
+            names.extend(e.iter().filter_map(Value::as_str).map(str::to_string));
+        } else {
+            panic!("unexpected ActionSpec variant shape in the schema: {v}");
+        }
+    }
+    names
+}
+
+/// Heading texts and inline code spans of a Markdown file (outside fenced blocks).
+fn headings_and_code_spans(markdown: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut fenced = false;
+    for line in markdown.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced {
+            continue;
+        }
+        if trimmed.starts_with('#') {
+            let text = trimmed.trim_start_matches('#').trim().replace('`', "");
+            found.insert(text);
+        }
+        for (i, span) in line.split('`').enumerate() {
+            if i % 2 == 1 {
+                found.insert(span.trim().to_string());
+                // `coerce:` and `- coerce: {...}` count as naming `coerce`.
+                let head = span.trim().trim_start_matches("- ");
+                if let Some((name, _)) = head.split_once(':') {
+                    found.insert(name.trim().to_string());
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn rules_md_documents_every_action() {
+    let actions = schema_action_names(&generated_schema());
+    assert!(
+        actions.len() >= 10,
+        "found only {} actions in the schema: {actions:?}",
+        actions.len()
+    );
+    let documented = headings_and_code_spans(&read("docs/rules.md"));
+    let missing: Vec<&String> = actions
+        .iter()
+        .filter(|a| !documented.contains(*a))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/rules.md does not document these actions (as a heading or a `code span`): {missing:?}"
+    );
+}
+
+/// Rule files as the loader would pick them from a directory: `*.yaml`/`*.yml`,
+/// no hidden entries, no rule tests.
+fn rule_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            rule_files(&path, out);
+        } else if (name.ends_with(".yaml") || name.ends_with(".yml"))
+            && !name.ends_with(".test.yaml")
+            && !name.ends_with(".test.yml")
+        {
+            out.push(path);
+        }
+    }
+}
+
+/// A YAML scalar without quotes and trailing comment.
+fn scalar(raw: &str) -> String {
+    let raw = raw.trim();
+    let unquoted = raw
+        .strip_prefix('"')
+        .and_then(|r| r.split_once('"'))
+        .or_else(|| raw.strip_prefix('\'').and_then(|r| r.split_once('\'')))
+        .map(|(inside, _)| inside);
+    match unquoted {
+        Some(s) => s.to_string(),
+        None => raw.split(" #").next().unwrap_or("").trim().to_string(),
+    }
+}
+
+/// Rule ids (`- id: x`) and quirk ids (`quirks: [A-01, B-02]` or a block list
+/// under `quirks:`) of one rule file, by a line scan.
+fn ids_in(text: &str) -> (Vec<String>, Vec<String>) {
+    let mut rules = Vec::new();
+    let mut quirks = Vec::new();
+    let mut block_indent: Option<usize> = None;
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let t = line.trim();
+        if let Some(limit) = block_indent {
+            match t.strip_prefix("- ") {
+                Some(item) if indent >= limit => {
+                    quirks.push(scalar(item));
+                    continue;
+                }
+                _ if t.is_empty() || t.starts_with('#') => continue,
+                _ => block_indent = None,
+            }
+        }
+        if let Some(id) = t.strip_prefix("- id:") {
+            rules.push(scalar(id));
+        } else if let Some(rest) = t.strip_prefix("quirks:") {
+            let rest = rest.split(" #").next().unwrap_or("").trim();
+            if let Some(list) = rest.strip_prefix('[') {
+                let list = list.split(']').next().unwrap_or("");
+                quirks.extend(list.split(',').map(scalar).filter(|q| !q.is_empty()));
+            } else if rest.is_empty() {
+                block_indent = Some(indent);
+            }
+        }
+    }
+    (rules, quirks)
+}
+
+/// Whether `needle` occurs in `haystack` as a whole word, where ids are made of
+/// letters, digits, `.`, `-` and `_`.
+fn contains_word(haystack: &str, needle: &str) -> bool {
+    let is_id_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    haystack.match_indices(needle).any(|(i, _)| {
+        let before = haystack[..i].chars().next_back();
+        let after = haystack[i + needle.len()..].chars().next();
+        // A sentence-ending `.` after an id still counts as a boundary.
+        let after_ok = match after {
+            None => true,
+            Some('.') => !haystack[i + needle.len() + 1..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric()),
+            Some(c) => !is_id_char(c),
+        };
+        !before.is_some_and(is_id_char) && after_ok
+    })
+}
+
+#[test]
+fn rules_readme_indexes_every_rule_and_quirk() {
+    let mut files = Vec::new();
+    rule_files(&repo("rules"), &mut files);
+    assert!(!files.is_empty(), "no rule files under rules/");
+    let readme = read("rules/README.md");
+    let mut rule_count = 0;
+    let mut missing_rules = Vec::new();
+    let mut missing_quirks = BTreeSet::new();
+    for file in &files {
+        let text = fs::read_to_string(file).expect("read rule file");
+        let rel = file
+            .strip_prefix(repo(""))
+            .unwrap_or(file)
+            .display()
+            .to_string();
+        let (rules, quirks) = ids_in(&text);
+        rule_count += rules.len();
+        for id in rules {
+            if !contains_word(&readme, &id) {
+                missing_rules.push(format!("{id} ({rel})"));
+            }
+        }
+        for q in quirks {
+            if !contains_word(&readme, &q) {
+                missing_quirks.insert(format!("{q} ({rel})"));
+            }
+        }
+    }
+    assert!(rule_count > 0, "found no `- id:` lines under rules/");
+    assert!(
+        missing_rules.is_empty() && missing_quirks.is_empty(),
+        "rules/README.md must index every shipped rule and every quirk id the rules cite; \
+         missing rule ids: {missing_rules:?}; missing quirk ids: {missing_quirks:?}"
+    );
+}
+
+#[test]
+fn line_scan_reads_rule_and_quirk_ids() {
+    let yaml = "rules:\n  - id: a.b # comment\n    quirks: [ENTRA-01, 'OKTA-02']\n  - id: \"c\"\n    quirks:\n      - GEN-01\n      # note\n      - GEN-02\n    when: {}\n";
+    let (rules, quirks) = ids_in(yaml);
+    assert_eq!(rules, ["a.b", "c"]);
+    assert_eq!(quirks, ["ENTRA-01", "OKTA-02", "GEN-01", "GEN-02"]);
+    assert!(contains_word("see `no-groups.read`.", "no-groups.read"));
+    assert!(contains_word("ENTRA-10.", "ENTRA-10"));
+    assert!(!contains_word("ENTRA-100", "ENTRA-10"));
+    assert!(!contains_word("no-groups.reader", "no-groups.read"));
+}
