@@ -31,11 +31,18 @@ pub fn run(args: &ServeArgs) -> i32 {
     for w in &config.warnings {
         events::rule_diagnostic(w);
     }
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    // One worker: a current-thread runtime, without the work-stealing
+    // scheduler's cross-thread wake-ups (the common sidecar shape: one CPU).
+    let mut runtime = match args.worker_threads {
+        Some(1) => tokio::runtime::Builder::new_current_thread(),
+        Some(n) => {
+            let mut b = tokio::runtime::Builder::new_multi_thread();
+            b.worker_threads(n.max(1));
+            b
+        }
+        None => tokio::runtime::Builder::new_multi_thread(),
+    };
     runtime.enable_all();
-    if let Some(n) = args.worker_threads {
-        runtime.worker_threads(n.max(1));
-    }
     let runtime = match runtime.build() {
         Ok(r) => r,
         Err(e) => {

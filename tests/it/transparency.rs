@@ -755,3 +755,34 @@ async fn upstream_connections_are_reused_across_client_connections() {
         "{N} sequential requests used {connections} upstream connections; the pool should reuse them"
     );
 }
+
+/// `--worker-threads 1` runs a current-thread runtime (the one-CPU sidecar
+/// shape); the proxy must behave the same there, rules and all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_single_worker_thread_serves_and_rewrites() {
+    let rec = Recorder::start(Canned::default()).await;
+    let up = format!("{}/scim/v2", rec.url());
+    let shim = Scimshim::start(&[
+        "--upstream",
+        &up,
+        "--worker-threads",
+        "1",
+        "--rules",
+        DIALECTS,
+    ]);
+    let body = r#"{"Operations":[{"op":"Replace","path":"active","value":"False"}]}"#;
+    let r = send(
+        "PATCH",
+        &shim.url("/scim/v2/v2/Users/1"),
+        &[("content-type", "application/scim+json")],
+        Some(body),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let got = rec.only();
+    assert_eq!(got.target, "/scim/v2/Users/1");
+    assert_eq!(
+        got.body,
+        br#"{"Operations":[{"op":"replace","path":"active","value":false}]}"#
+    );
+}
