@@ -170,7 +170,7 @@ EOF
 
 # ---- nginx configs -----------------------------------------------------------------
 nginx_head() { # nginx_head DIR — the parts both nginx instances share
-  mkdir -p "$1/tmp"
+  mkdir -p "$1/scratch"
   [ "$(id -u)" = 0 ] && echo "user root;"   # workers must reach the 0700 temp dir
   cat <<EOF
 worker_processes 1;
@@ -179,11 +179,11 @@ error_log $1/error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
-  client_body_temp_path $1/tmp/body;
-  proxy_temp_path $1/tmp/proxy;
-  fastcgi_temp_path $1/tmp/fastcgi;
-  uwsgi_temp_path $1/tmp/uwsgi;
-  scgi_temp_path $1/tmp/scgi;
+  client_body_temp_path $1/scratch/body;
+  proxy_temp_path $1/scratch/proxy;
+  fastcgi_temp_path $1/scratch/fastcgi;
+  uwsgi_temp_path $1/scratch/uwsgi;
+  scgi_temp_path $1/scratch/scgi;
   keepalive_timeout 120s;
   keepalive_requests 100000000;
 EOF

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -137,78 +136,6 @@ fn rules_md_documents_every_action() {
     );
 }
 
-/// Rule files as the loader would pick them from a directory: `*.yaml`/`*.yml`,
-/// no hidden entries, no rule tests.
-fn rule_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') {
-            continue;
-        }
-        if path.is_dir() {
-            rule_files(&path, out);
-        } else if (name.ends_with(".yaml") || name.ends_with(".yml"))
-            && !name.ends_with(".test.yaml")
-            && !name.ends_with(".test.yml")
-        {
-            out.push(path);
-        }
-    }
-}
-
-/// A YAML scalar without quotes and trailing comment.
-fn scalar(raw: &str) -> String {
-    let raw = raw.trim();
-    let unquoted = raw
-        .strip_prefix('"')
-        .and_then(|r| r.split_once('"'))
-        .or_else(|| raw.strip_prefix('\'').and_then(|r| r.split_once('\'')))
-        .map(|(inside, _)| inside);
-    match unquoted {
-        Some(s) => s.to_string(),
-        None => raw.split(" #").next().unwrap_or("").trim().to_string(),
-    }
-}
-
-/// Rule ids (`- id: x`) and quirk ids (`quirks: [A-01, B-02]` or a block list
-/// under `quirks:`) of one rule file, by a line scan.
-fn ids_in(text: &str) -> (Vec<String>, Vec<String>) {
-    let mut rules = Vec::new();
-    let mut quirks = Vec::new();
-    let mut block_indent: Option<usize> = None;
-    for line in text.lines() {
-        let indent = line.len() - line.trim_start().len();
-        let t = line.trim();
-        if let Some(limit) = block_indent {
-            match t.strip_prefix("- ") {
-                Some(item) if indent >= limit => {
-                    quirks.push(scalar(item));
-                    continue;
-                }
-                _ if t.is_empty() || t.starts_with('#') => continue,
-                _ => block_indent = None,
-            }
-        }
-        if let Some(id) = t.strip_prefix("- id:") {
-            rules.push(scalar(id));
-        } else if let Some(rest) = t.strip_prefix("quirks:") {
-            let rest = rest.split(" #").next().unwrap_or("").trim();
-            if let Some(list) = rest.strip_prefix('[') {
-                let list = list.split(']').next().unwrap_or("");
-                quirks.extend(list.split(',').map(scalar).filter(|q| !q.is_empty()));
-            } else if rest.is_empty() {
-                block_indent = Some(indent);
-            }
-        }
-    }
-    (rules, quirks)
-}
-
 /// Whether `needle` occurs in `haystack` as a whole word, where ids are made of
 /// letters, digits, `.`, `-` and `_`.
 fn contains_word(haystack: &str, needle: &str) -> bool {
@@ -229,36 +156,61 @@ fn contains_word(haystack: &str, needle: &str) -> bool {
     })
 }
 
+/// Every shipped rule, read by the real loader (as `check` reads them).
+fn shipped_rules() -> Vec<(String, Vec<String>, String)> {
+    use scimshim::rules::secret::MapEnv;
+    use scimshim::rules::{LoadOptions, SecretMode};
+    let env = MapEnv::default();
+    let options = LoadOptions {
+        env: &env,
+        secrets: SecretMode::Lenient,
+    };
+    let loaded = scimshim::rules::load(&[repo("rules")], &options).expect("read rules/");
+    assert!(
+        !loaded.has_errors(),
+        "rules/ has errors: {:#?}",
+        loaded.diagnostics
+    );
+    loaded
+        .set
+        .rules
+        .iter()
+        .map(|r| {
+            let file = r
+                .source
+                .file
+                .strip_prefix(repo(""))
+                .unwrap_or(&r.source.file);
+            (
+                r.id.to_string(),
+                r.quirks.clone(),
+                file.display().to_string(),
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn rules_readme_indexes_every_rule_and_quirk() {
-    let mut files = Vec::new();
-    rule_files(&repo("rules"), &mut files);
-    assert!(!files.is_empty(), "no rule files under rules/");
+    let rules = shipped_rules();
+    assert!(
+        rules.len() >= 10,
+        "found only {} rules under rules/",
+        rules.len()
+    );
     let readme = read("rules/README.md");
-    let mut rule_count = 0;
     let mut missing_rules = Vec::new();
     let mut missing_quirks = BTreeSet::new();
-    for file in &files {
-        let text = fs::read_to_string(file).expect("read rule file");
-        let rel = file
-            .strip_prefix(repo(""))
-            .unwrap_or(file)
-            .display()
-            .to_string();
-        let (rules, quirks) = ids_in(&text);
-        rule_count += rules.len();
-        for id in rules {
-            if !contains_word(&readme, &id) {
-                missing_rules.push(format!("{id} ({rel})"));
-            }
+    for (id, quirks, file) in &rules {
+        if !contains_word(&readme, id) {
+            missing_rules.push(format!("{id} ({file})"));
         }
         for q in quirks {
-            if !contains_word(&readme, &q) {
-                missing_quirks.insert(format!("{q} ({rel})"));
+            if !contains_word(&readme, q) {
+                missing_quirks.insert(format!("{q} ({file})"));
             }
         }
     }
-    assert!(rule_count > 0, "found no `- id:` lines under rules/");
     assert!(
         missing_rules.is_empty() && missing_quirks.is_empty(),
         "rules/README.md must index every shipped rule and every quirk id the rules cite; \
@@ -267,11 +219,7 @@ fn rules_readme_indexes_every_rule_and_quirk() {
 }
 
 #[test]
-fn line_scan_reads_rule_and_quirk_ids() {
-    let yaml = "rules:\n  - id: a.b # comment\n    quirks: [ENTRA-01, 'OKTA-02']\n  - id: \"c\"\n    quirks:\n      - GEN-01\n      # note\n      - GEN-02\n    when: {}\n";
-    let (rules, quirks) = ids_in(yaml);
-    assert_eq!(rules, ["a.b", "c"]);
-    assert_eq!(quirks, ["ENTRA-01", "OKTA-02", "GEN-01", "GEN-02"]);
+fn word_matching_respects_id_boundaries() {
     assert!(contains_word("see `no-groups.read`.", "no-groups.read"));
     assert!(contains_word("ENTRA-10.", "ENTRA-10"));
     assert!(!contains_word("ENTRA-100", "ENTRA-10"));
