@@ -7,7 +7,6 @@ pub mod units;
 pub use args::ServeArgs;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::proxy::Upstream;
@@ -78,15 +77,6 @@ pub fn normalize_base_path(raw: &str) -> Result<String, ConfigError> {
         return Err(ConfigError::BasePath(raw.to_string()));
     }
     Ok(raw.trim_end_matches('/').to_string())
-}
-
-/// The rule paths, for messages.
-pub fn describe_paths(paths: &[PathBuf]) -> String {
-    paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]

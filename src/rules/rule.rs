@@ -26,18 +26,6 @@ pub struct Rule {
     pub(super) needs_body: bool,
 }
 
-impl Rule {
-    /// Whether applying this rule may need the request body.
-    pub fn needs_body(&self) -> bool {
-        self.needs_body
-    }
-
-    /// The names of the rule's actions, in order.
-    pub fn action_names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.actions.iter().map(Action::name)
-    }
-}
-
 /// A file that was loaded.
 #[derive(Debug, Clone)]
 pub struct LoadedFile {
@@ -52,11 +40,4 @@ pub struct LoadedFile {
 pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub files: Vec<LoadedFile>,
-}
-
-impl RuleSet {
-    /// Whether any rule may need a request body.
-    pub fn any_needs_body(&self) -> bool {
-        self.rules.iter().any(Rule::needs_body)
-    }
 }
