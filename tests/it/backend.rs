@@ -50,12 +50,7 @@ async fn gen01_doubled_v2_fails_directly_and_works_through_scimshim() {
 
     // Through scimshim the client's doubled URL works.
     let created = send("POST", &shim.url("/scim/v2/v2/Users"), &[JSON], Some(user)).await;
-    assert_eq!(
-        created.status,
-        201,
-        "{}",
-        String::from_utf8_lossy(&created.body)
-    );
+    created.assert_status(201);
     let id = created.json()["id"].as_str().unwrap().to_string();
     let listed = send(
         "GET",
@@ -101,12 +96,7 @@ async fn entra12_extra_group_schema_fails_directly_and_works_through_scimshim() 
         Some(&group),
     )
     .await;
-    assert_eq!(
-        direct.status,
-        400,
-        "{}",
-        String::from_utf8_lossy(&direct.body)
-    );
+    direct.assert_status(400);
     assert_eq!(direct.json()["scimType"], "invalidSyntax");
     let none = send("GET", &backend_url(&backend, "/Groups"), &[], None).await;
     assert_eq!(
@@ -116,12 +106,7 @@ async fn entra12_extra_group_schema_fails_directly_and_works_through_scimshim() 
     );
 
     let created = send("POST", &shim.url("/scim/v2/Groups"), &[JSON], Some(&group)).await;
-    assert_eq!(
-        created.status,
-        201,
-        "{}",
-        String::from_utf8_lossy(&created.body)
-    );
+    created.assert_status(201);
     let id = created.json()["id"].as_str().unwrap().to_string();
     let state = send(
         "GET",
@@ -154,12 +139,7 @@ async fn entra_deprovision_session_ends_with_the_user_inactive() {
     })
     .to_string();
     let created = send("POST", &shim.url("/scim/v2/Users"), &[JSON], Some(&user)).await;
-    assert_eq!(
-        created.status,
-        201,
-        "{}",
-        String::from_utf8_lossy(&created.body)
-    );
+    created.assert_status(201);
     let id = created.json()["id"].as_str().unwrap().to_string();
     let item = format!("/scim/v2/Users/{id}");
 

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::support::client::{self, Reply, send};
 use crate::support::recorder::Canned;
-use crate::support::{Recorder, Scimshim};
+use crate::support::{Recorder, Scimshim, through_recorder};
 
 const DIALECTS: &str = "rules/dialects";
 const ERROR_URN: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
@@ -179,15 +179,8 @@ async fn a_slow_upstream_is_a_504_within_the_timeout() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_over_the_limit_that_a_rule_needs_is_a_413() {
-    let rec = Recorder::start(Canned::default()).await;
-    let shim = Scimshim::start(&[
-        "--upstream",
-        &rec.url(),
-        "--max-body-bytes",
-        "1KiB",
-        "--rules",
-        DIALECTS,
-    ]);
+    let (rec, shim) =
+        through_recorder("", &["--max-body-bytes", "1KiB", "--rules", DIALECTS]).await;
     let body = json_body_of_size(4096);
     let reply = send(
         "PATCH",
@@ -207,15 +200,8 @@ async fn a_body_over_the_limit_that_a_rule_needs_is_a_413() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chunked_body_over_the_limit_that_a_rule_needs_is_a_413() {
-    let rec = Recorder::start(Canned::default()).await;
-    let shim = Scimshim::start(&[
-        "--upstream",
-        &rec.url(),
-        "--max-body-bytes",
-        "1KiB",
-        "--rules",
-        DIALECTS,
-    ]);
+    let (rec, shim) =
+        through_recorder("", &["--max-body-bytes", "1KiB", "--rules", DIALECTS]).await;
     let body = json_body_of_size(4096);
     let mut req = b"PATCH /scim/v2/Users/1 HTTP/1.1\r\nHost: client.test\r\nContent-Type: application/scim+json\r\n\
                     Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
@@ -254,12 +240,7 @@ async fn a_large_body_no_rule_reads_is_streamed_through() {
         Some(&body),
     )
     .await;
-    assert_eq!(
-        reply.status,
-        201,
-        "body: {}",
-        String::from_utf8_lossy(&reply.body)
-    );
+    reply.assert_status(201);
     assert!(reply.header("x-scimshim-error").is_none());
     let got = rec.only();
     assert_eq!(got.target, "/Widgets");
@@ -268,8 +249,7 @@ async fn a_large_body_no_rule_reads_is_streamed_through() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_json_that_a_rule_needs_is_a_400_invalid_syntax() {
-    let rec = Recorder::start(Canned::default()).await;
-    let shim = Scimshim::start(&["--upstream", &rec.url(), "--rules", DIALECTS]);
+    let (rec, shim) = through_recorder("", &["--rules", DIALECTS]).await;
     let reply = send(
         "PATCH",
         &shim.url("/scim/v2/Users/1"),
@@ -285,8 +265,7 @@ async fn invalid_json_that_a_rule_needs_is_a_400_invalid_syntax() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_path_outside_the_base_path_is_a_404_naming_the_base_path() {
-    let rec = Recorder::start(Canned::default()).await;
-    let shim = Scimshim::start(&["--upstream", &rec.url(), "--rules", DIALECTS]);
+    let (rec, shim) = through_recorder("", &["--rules", DIALECTS]).await;
     for path in ["/api/Users", "/scim/v2x/Users", "/", "/scim/Users?x=1"] {
         let reply = send("GET", &shim.url(path), &[], None).await;
         let detail = check_error(&reply, 404, "not-found", None);
@@ -300,15 +279,8 @@ async fn a_path_outside_the_base_path_is_a_404_naming_the_base_path() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_outside_the_base_path_is_a_404_not_a_body_error() {
-    let rec = Recorder::start(Canned::default()).await;
-    let shim = Scimshim::start(&[
-        "--upstream",
-        &rec.url(),
-        "--max-body-bytes",
-        "1KiB",
-        "--rules",
-        DIALECTS,
-    ]);
+    let (rec, shim) =
+        through_recorder("", &["--max-body-bytes", "1KiB", "--rules", DIALECTS]).await;
     let reply = send(
         "PATCH",
         &shim.url("/elsewhere/Users/1"),
@@ -331,15 +303,8 @@ async fn a_body_outside_the_base_path_is_a_404_not_a_body_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_that_stops_arriving_is_a_408() {
-    let rec = Recorder::start(Canned::default()).await;
-    let shim = Scimshim::start(&[
-        "--upstream",
-        &rec.url(),
-        "--upstream-timeout",
-        "500ms",
-        "--rules",
-        DIALECTS,
-    ]);
+    let (rec, shim) =
+        through_recorder("", &["--upstream-timeout", "500ms", "--rules", DIALECTS]).await;
     let sent = br#"{"Operatio"#;
     assert_eq!(sent.len(), 10, "10 body bytes of the 100 announced");
     let mut req = b"PATCH /scim/v2/Users/1 HTTP/1.1\r\nHost: client.test\r\nContent-Type: application/scim+json\r\n\
@@ -493,13 +458,8 @@ fn a_secret_from_an_unset_variable_stops_serve_with_exit_2() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bearer_token_without_a_colon_is_refused_by_bearer_to_basic() {
-    let rec = Recorder::start(Canned::default()).await;
-    let shim = Scimshim::start(&[
-        "--upstream",
-        &rec.url(),
-        "--rules",
-        "rules/backends/bearer-to-basic.yaml",
-    ]);
+    let (rec, shim) =
+        through_recorder("", &["--rules", "rules/backends/bearer-to-basic.yaml"]).await;
     let reply = send(
         "GET",
         &shim.url("/scim/v2/Users"),
@@ -507,12 +467,7 @@ async fn a_bearer_token_without_a_colon_is_refused_by_bearer_to_basic() {
         None,
     )
     .await;
-    assert_eq!(
-        reply.status,
-        401,
-        "body: {}",
-        String::from_utf8_lossy(&reply.body)
-    );
+    reply.assert_status(401);
     assert_eq!(
         reply.header("x-scimshim-rule"),
         Some("backend.bearer-to-basic")

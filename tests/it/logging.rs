@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use crate::support::recorder::Canned;
-use crate::support::{Recorder, Scimshim, TempDir, send};
+use crate::support::{Recorder, Scimshim, TempDir, send, through_recorder};
 
 const JSON: (&str, &str) = ("content-type", "application/scim+json");
 
@@ -18,9 +18,7 @@ fn changes(shim: &Scimshim) -> Vec<serde_json::Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_change_is_one_event_and_every_request_one_more() {
-    let rec = Recorder::start(Canned::default()).await;
-    let up = format!("{}/scim/v2", rec.url());
-    let shim = Scimshim::start(&["--upstream", &up, "--rules", "rules/dialects"]);
+    let (_rec, shim) = through_recorder("/scim/v2", &["--rules", "rules/dialects"]).await;
     let body = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}"#;
     let r = send(
         "PATCH",
@@ -222,9 +220,8 @@ async fn personal_data_is_hidden_unless_asked_for() {
     );
     let body = r#"{"userName":"Alice.PII@Example.COM","active":true}"#;
     for (mode, visible) in [("redacted", false), ("full", true)] {
-        let rec = Recorder::start(Canned::default()).await;
-        let up = format!("{}/scim/v2", rec.url());
-        let shim = Scimshim::start(&["--upstream", &up, "--rules", &rules, "--log-values", mode]);
+        let (rec, shim) =
+            through_recorder("/scim/v2", &["--rules", &rules, "--log-values", mode]).await;
         send("POST", &shim.url("/scim/v2/Users"), &[JSON], Some(body)).await;
         shim.request_events(1);
         assert_eq!(rec.only().json()["userName"], "alice.pii@example.com");

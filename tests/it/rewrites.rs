@@ -6,22 +6,14 @@
 
 use serde_json::{Value, json};
 
-use crate::support::recorder::Canned;
-use crate::support::{Recorder, Scimshim, send};
+use crate::support::{Recorder, Scimshim, send, through_recorder};
 
 const JSON: (&str, &str) = ("content-type", "application/scim+json");
 
 /// A recorder and scimshim with the given rules, upstream path `/scim/v2`.
 async fn setup(rules: &[&str]) -> (Recorder, Scimshim) {
-    let rec = Recorder::start(Canned::default()).await;
-    let upstream = format!("{}/scim/v2", rec.url());
-    let mut args = vec!["--upstream", upstream.as_str()];
-    for r in rules {
-        args.push("--rules");
-        args.push(r);
-    }
-    let shim = Scimshim::start(&args);
-    (rec, shim)
+    let args: Vec<&str> = rules.iter().flat_map(|r| ["--rules", *r]).collect();
+    through_recorder("/scim/v2", &args).await
 }
 
 fn assert_content_length_matches(body: &[u8], cl: Option<String>) {

@@ -81,7 +81,7 @@ async fn https_upstream_trusted_through_an_extra_ca() {
 
     let shim = Scimshim::start(&["--upstream", &upstream, "--upstream-ca", &ca]);
     let r = send("GET", &shim.url("/scim/v2/Users"), &[], None).await;
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    r.assert_status(200);
     assert_eq!(r.json()["path"], "/api/scim/Users");
     assert_eq!(r.json()["host"], format!("localhost:{port}"));
 

@@ -9,7 +9,7 @@ use http::Version;
 
 use crate::support::client::{self, send, send_h2};
 use crate::support::recorder::Canned;
-use crate::support::{Recorder, Scimshim};
+use crate::support::{Recorder, Scimshim, through_recorder};
 
 const DIALECTS: &str = "rules/dialects";
 
@@ -90,12 +90,7 @@ async fn get_with_odd_query_and_end_to_end_headers_arrives_unchanged() {
     let mut headers = end_to_end.clone();
     headers.extend(hop_by_hop.iter().copied());
     let reply = send("GET", &url, &headers, None).await;
-    assert_eq!(
-        reply.status,
-        200,
-        "body: {}",
-        String::from_utf8_lossy(&reply.body)
-    );
+    reply.assert_status(200);
 
     let got = rec.only();
     assert_eq!(got.method, "GET");
@@ -162,8 +157,7 @@ async fn get_with_odd_query_and_end_to_end_headers_arrives_unchanged() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_existing_x_forwarded_for_is_appended_to() {
-    let rec = Recorder::start(Canned::default()).await;
-    let shim = Scimshim::start(&["--upstream", &rec.url(), "--rules", DIALECTS]);
+    let (rec, shim) = through_recorder("", &["--rules", DIALECTS]).await;
 
     let reply = send(
         "GET",
@@ -231,8 +225,7 @@ async fn post_body_on_an_untouched_path_arrives_byte_for_byte() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_rules_read_but_do_not_change_arrives_byte_for_byte() {
-    let rec = Recorder::start(Canned::default()).await;
-    let shim = Scimshim::start(&["--upstream", &rec.url(), "--rules", DIALECTS]);
+    let (rec, shim) = through_recorder("", &["--rules", DIALECTS]).await;
 
     // Already RFC-clean: lower-case ops, no URN paths, a JSON boolean `active`.
     // The PATCH rules must read it to know that, and change nothing.
@@ -323,8 +316,7 @@ fn chunked(path: &str, host: &str, chunks: &[&str]) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chunked_body_on_an_untouched_path_arrives_with_the_same_bytes() {
-    let rec = Recorder::start(Canned::default()).await;
-    let shim = Scimshim::start(&["--upstream", &rec.url(), "--rules", DIALECTS]);
+    let (rec, shim) = through_recorder("", &["--rules", DIALECTS]).await;
 
     let chunks = [
         "{\"name\": ",
@@ -363,8 +355,7 @@ async fn a_chunked_body_on_an_untouched_path_arrives_with_the_same_bytes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chunked_body_rules_read_arrives_with_a_content_length() {
-    let rec = Recorder::start(Canned::default()).await;
-    let shim = Scimshim::start(&["--upstream", &rec.url(), "--rules", DIALECTS]);
+    let (rec, shim) = through_recorder("", &["--rules", DIALECTS]).await;
 
     let chunks = [
         "{\"schemas\":[\"urn:ietf:params:scim:api:messages:2.0:PatchOp\"],",
@@ -600,8 +591,7 @@ async fn upstream_errors_are_not_mistaken_for_proxy_errors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_rules_even_rewritable_requests_pass_unchanged() {
-    let rec = Recorder::start(Canned::default()).await;
-    let shim = Scimshim::start(&["--upstream", &rec.url()]);
+    let (rec, shim) = through_recorder("", &[]).await;
 
     // With the dialect rules these would be rewritten; with no rules, never.
     let patch = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"urn:ietf:params:scim:schemas:core:2.0:User:active","value":"False"}]}"#;
@@ -739,8 +729,7 @@ async fn a_custom_base_path_is_served_and_the_default_one_is_not() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upstream_connections_are_reused_across_client_connections() {
-    let rec = Recorder::start(Canned::default()).await;
-    let shim = Scimshim::start(&["--upstream", &rec.url(), "--rules", DIALECTS]);
+    let (rec, shim) = through_recorder("", &["--rules", DIALECTS]).await;
     const N: usize = 6;
     for i in 0..N {
         // `send` builds a new client each time: a new client connection per request.
@@ -760,16 +749,8 @@ async fn upstream_connections_are_reused_across_client_connections() {
 /// shape); the proxy must behave the same there, rules and all.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_single_worker_thread_serves_and_rewrites() {
-    let rec = Recorder::start(Canned::default()).await;
-    let up = format!("{}/scim/v2", rec.url());
-    let shim = Scimshim::start(&[
-        "--upstream",
-        &up,
-        "--worker-threads",
-        "1",
-        "--rules",
-        DIALECTS,
-    ]);
+    let (rec, shim) =
+        through_recorder("/scim/v2", &["--worker-threads", "1", "--rules", DIALECTS]).await;
     let body = r#"{"Operations":[{"op":"Replace","path":"active","value":"False"}]}"#;
     let r = send(
         "PATCH",

@@ -26,6 +26,17 @@ pub fn repo(rel: &str) -> PathBuf {
     root().join(rel)
 }
 
+/// A recording upstream answering `Canned::default()`, and scimshim in front of
+/// it with `--upstream <recorder><upstream_path>` followed by `args`.
+pub async fn through_recorder(upstream_path: &str, args: &[&str]) -> (Recorder, Scimshim) {
+    let rec = Recorder::start(recorder::Canned::default()).await;
+    let upstream = format!("{}{upstream_path}", rec.url());
+    let mut all = vec!["--upstream", upstream.as_str()];
+    all.extend_from_slice(args);
+    let shim = Scimshim::start(&all);
+    (rec, shim)
+}
+
 /// A directory under the system temp dir, removed on drop.
 pub struct TempDir(pub PathBuf);
 
