@@ -10,3 +10,33 @@ fn shipped_rules_check_clean() {
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("0 error(s), 0 warning(s)"), "{stdout}");
 }
+
+/// `serve` takes its settings from `SCIMSHIM_*` variables too; `SCIMSHIM_RULES`
+/// is a comma-separated list applied in order, like repeated `--rules`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_reads_its_settings_from_the_environment() {
+    use crate::support::recorder::Canned;
+    use crate::support::{Recorder, Scimshim, send};
+    let rec = Recorder::start(Canned::default()).await;
+    let shim = Scimshim::start_with_env(
+        &[],
+        &[
+            ("SCIMSHIM_UPSTREAM", &rec.url()),
+            (
+                "SCIMSHIM_RULES",
+                "rules/dialects,rules/backends/no-groups.yaml",
+            ),
+            ("SCIMSHIM_BASE_PATH", "/tenant/scim"),
+        ],
+    );
+    // Both rule sets are loaded: the doubled segment is collapsed (dialects) and
+    // the group list is answered locally (no-groups).
+    let r = send("GET", &shim.url("/tenant/scim/v2/v2/Groups"), &[], None).await;
+    r.assert_status(200);
+    assert_eq!(r.header("x-scimshim-rule"), Some("no-groups.list"));
+    let r = send("GET", &shim.url("/tenant/scim/v2/v2/Users"), &[], None).await;
+    r.assert_status(200);
+    assert_eq!(rec.only().target, "/v2/Users");
+    let r = send("GET", &shim.url("/scim/v2/Users"), &[], None).await;
+    r.assert_status(404);
+}
