@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST};
-use http::{HeaderValue, Request, Response, StatusCode};
+use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
 use http_body::Body as _;
 use hyper::body::Incoming;
 
@@ -20,51 +20,61 @@ use crate::rules::eval::Context;
 use crate::rules::request::is_json_content_type;
 use crate::rules::{self, Body, LocalResponse, Outcome, Resume, Step, Trace};
 use crate::scim::{classify, classify::strip_base};
-use crate::telemetry::events::{self, RequestDone};
+use crate::telemetry::events::{self, RequestDone, RequestId};
 
 /// Handles one request. Never fails: errors are SCIM error responses.
-pub async fn handle(
-    proxy: Arc<Proxy>,
-    req: Request<Incoming>,
-    remote: SocketAddr,
-) -> Response<ProxyBody> {
-    let id = proxy.ids.next();
-    let mut ctx = RequestCtx::new(&proxy, &id, &req);
-    let response = match run(&proxy, req, remote, &mut ctx).await {
+pub async fn handle(proxy: Arc<Proxy>, req: Request<Incoming>, peer: &Peer) -> Response<ProxyBody> {
+    let mut ctx = RequestCtx::new(proxy.ids.next(), &req);
+    let response = match run(&proxy, req, peer, &mut ctx).await {
         Ok(resp) => resp,
         Err(err) => {
             ctx.error = Some((err.origin().as_str(), err.kind()));
             if let ProxyError::InvalidJson { detail } | ProxyError::BadRewrite { detail } = &err {
-                events::error_detail(&id, err.origin().as_str(), err.kind(), detail);
+                events::error_detail(ctx.id, err.origin().as_str(), err.kind(), detail);
             }
             err.into_response()
         }
     };
-    ctx.finish(response.status());
+    ctx.finish(&proxy.base_path, response.status());
     response
 }
 
-/// What the request log line needs, gathered along the way.
-struct RequestCtx<'a> {
-    id: &'a str,
-    method: String,
-    path: String,
-    resource: &'static str,
+/// The client end of a connection, worked out once per connection.
+pub struct Peer {
+    pub addr: SocketAddr,
+    /// `addr`'s IP as an `X-Forwarded-For` value.
+    pub forwarded_for: HeaderValue,
+}
+
+impl Peer {
+    pub fn new(addr: SocketAddr) -> Peer {
+        let forwarded_for = HeaderValue::from_str(&addr.ip().to_string())
+            .unwrap_or_else(|_| HeaderValue::from_static("unknown"));
+        Peer {
+            addr,
+            forwarded_for,
+        }
+    }
+}
+
+/// What the request log line needs, gathered along the way. The path and the
+/// resource type are worked out only if the line is written.
+struct RequestCtx {
+    id: RequestId,
+    method: Method,
+    uri: Uri,
     trace: Trace,
     upstream: Option<Duration>,
     local_rule: Option<Arc<str>>,
     error: Option<(&'static str, &'static str)>,
 }
 
-impl<'a> RequestCtx<'a> {
-    fn new(proxy: &Proxy, id: &'a str, req: &Request<Incoming>) -> Self {
-        let path = req.uri().path().to_string();
-        let resource = classify(&path, &proxy.base_path).map_or("-", |e| e.resource.as_str());
+impl RequestCtx {
+    fn new(id: RequestId, req: &Request<Incoming>) -> Self {
         RequestCtx {
             id,
-            method: req.method().as_str().to_string(),
-            path,
-            resource,
+            method: req.method().clone(),
+            uri: req.uri().clone(),
             trace: Trace::default(),
             upstream: None,
             local_rule: None,
@@ -72,12 +82,16 @@ impl<'a> RequestCtx<'a> {
         }
     }
 
-    fn finish(&self, status: StatusCode) {
+    fn finish(&self, base_path: &str, status: StatusCode) {
+        if !events::request_done_enabled(self.error.is_some()) {
+            return;
+        }
+        let path = self.uri.path();
         events::request_done(&RequestDone {
             request_id: self.id,
-            method: &self.method,
-            path: &self.path,
-            resource: self.resource,
+            method: self.method.as_str(),
+            path,
+            resource: classify(path, base_path).map_or("-", |e| e.resource.as_str()),
             status: status.as_u16(),
             upstream: self.upstream,
             applied: &self.trace.applied,
@@ -90,8 +104,8 @@ impl<'a> RequestCtx<'a> {
 async fn run(
     proxy: &Proxy,
     req: Request<Incoming>,
-    remote: SocketAddr,
-    ctx: &mut RequestCtx<'_>,
+    peer: &Peer,
+    ctx: &mut RequestCtx,
 ) -> Result<Response<ProxyBody>, ProxyError> {
     // Snapshot the rules once: a reload mid-request does not affect this request.
     let rule_set = proxy.rules.load_full();
@@ -192,16 +206,7 @@ async fn run(
             Ok(local_response(local))
         }
         Outcome::Forward => {
-            forward(
-                proxy,
-                request,
-                incoming,
-                raw_body,
-                remote,
-                original_host,
-                ctx,
-            )
-            .await
+            forward(proxy, request, incoming, raw_body, peer, original_host, ctx).await
         }
     }
 }
@@ -234,16 +239,16 @@ async fn forward(
     mut request: rules::Request,
     incoming: Option<Incoming>,
     raw_body: Option<Bytes>,
-    remote: SocketAddr,
+    peer: &Peer,
     original_host: Option<HeaderValue>,
-    ctx: &mut RequestCtx<'_>,
+    ctx: &mut RequestCtx,
 ) -> Result<Response<ProxyBody>, ProxyError> {
     let rel = strip_base(&request.path, &proxy.base_path).ok_or_else(|| ProxyError::NotFound {
         base_path: proxy.base_path.clone(),
     })?;
     let uri = proxy
         .upstream
-        .uri(rel, request.query.as_deref())
+        .uri(rel, request.query.as_deref(), Some(&ctx.uri))
         .map_err(|e| ProxyError::BadRewrite {
             detail: format!("path `{}`: {e}", request.path),
         })?;
@@ -277,7 +282,7 @@ async fn forward(
     headers::set_forwarding(
         &mut request.headers,
         &proxy.upstream.host,
-        remote.ip(),
+        &peer.forwarded_for,
         proxy.scheme,
         original_host,
     );
@@ -287,13 +292,17 @@ async fn forward(
     *upstream_req.headers_mut() = request.headers;
 
     let started = Instant::now();
-    let result =
-        tokio::time::timeout(proxy.timeout, proxy.upstream.client.request(upstream_req)).await;
+    let result = tokio::time::timeout(proxy.timeout, proxy.upstream.pool.send(upstream_req)).await;
     ctx.upstream = Some(started.elapsed());
     let response = match result {
         Err(_) => return Err(ProxyError::UpstreamTimeout),
         Ok(Err(e)) => {
-            events::error_detail(ctx.id, "upstream", "upstream-unreachable", &error_chain(&e));
+            events::error_detail(
+                ctx.id,
+                "upstream",
+                "upstream-unreachable",
+                &error_chain(&*e),
+            );
             return Err(ProxyError::UpstreamUnreachable);
         }
         Ok(Ok(r)) => r,
@@ -301,11 +310,11 @@ async fn forward(
 
     // Response phase: streamed back unchanged but for hop-by-hop headers.
     // Response rules will hook in here.
-    let (mut parts, incoming) = response.into_parts();
+    let (mut parts, body) = response.into_parts();
     headers::strip_hop_by_hop(&mut parts.headers);
     // The client's protocol decides the framing, not the upstream's version.
     parts.version = http::Version::default();
-    Ok(Response::from_parts(parts, body::streamed(incoming)))
+    Ok(Response::from_parts(parts, body))
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

@@ -2,13 +2,11 @@
 //! in both directions, `Host` names the upstream, `X-Forwarded-*` tell the
 //! upstream where the request came from. Everything else passes untouched.
 
-use std::net::IpAddr;
-
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
 /// Headers that describe one connection, never the message (RFC 9110 §7.6.1),
 /// plus `Expect`, which the proxy's own server has already answered.
-const HOP_BY_HOP: [HeaderName; 8] = [
+static HOP_BY_HOP: [HeaderName; 8] = [
     header::CONNECTION,
     HeaderName::from_static("keep-alive"),
     HeaderName::from_static("proxy-connection"),
@@ -21,17 +19,36 @@ const HOP_BY_HOP: [HeaderName; 8] = [
 
 /// Removes hop-by-hop headers, including those the `Connection` header names.
 pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    let named: Vec<HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|t| HeaderName::from_bytes(t.trim().as_bytes()).ok())
-        .collect();
-    for name in named {
-        headers.remove(name);
+    // One pass over the few names present finds what to remove; a removal
+    // hashes the name, so only names actually present are removed.
+    let mut present: [Option<&'static HeaderName>; HOP_BY_HOP.len()] = [None; HOP_BY_HOP.len()];
+    let mut any = false;
+    for name in headers.keys() {
+        if let Some(i) = HOP_BY_HOP.iter().position(|h| h == name) {
+            present[i] = Some(&HOP_BY_HOP[i]);
+            any = true;
+        }
     }
-    for name in HOP_BY_HOP {
+    if !any {
+        return;
+    }
+    if present[0].is_some() {
+        // `Connection: keep-alive` / `close` (the usual values) name no
+        // header beyond the hop-by-hop set; anything else is a header to drop.
+        let named: Vec<HeaderName> = headers
+            .get_all(header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|t| !t.eq_ignore_ascii_case("close") && !t.eq_ignore_ascii_case("keep-alive"))
+            .filter_map(|t| HeaderName::from_bytes(t.as_bytes()).ok())
+            .collect();
+        for name in named {
+            headers.remove(name);
+        }
+    }
+    for name in present.into_iter().flatten() {
         headers.remove(name);
     }
 }
@@ -45,18 +62,22 @@ static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host"
 pub fn set_forwarding(
     headers: &mut HeaderMap,
     upstream_host: &HeaderValue,
-    client: IpAddr,
+    client: &HeaderValue,
     scheme: &'static str,
     original_host: Option<HeaderValue>,
 ) {
-    let client = client.to_string();
-    let xff = match headers.get(&X_FORWARDED_FOR).and_then(|v| v.to_str().ok()) {
-        Some(prev) if !prev.trim().is_empty() => format!("{prev}, {client}"),
-        _ => client,
-    };
-    if let Ok(v) = HeaderValue::from_str(&xff) {
-        headers.insert(X_FORWARDED_FOR.clone(), v);
-    }
+    let appended = headers
+        .get(&X_FORWARDED_FOR)
+        .and_then(|v| v.to_str().ok())
+        .filter(|prev| !prev.trim().is_empty())
+        .and_then(|prev| {
+            let client = client.to_str().ok()?;
+            HeaderValue::from_str(&format!("{prev}, {client}")).ok()
+        });
+    headers.insert(
+        X_FORWARDED_FOR.clone(),
+        appended.unwrap_or_else(|| client.clone()),
+    );
     headers.insert(X_FORWARDED_PROTO.clone(), HeaderValue::from_static(scheme));
     if let Some(host) = original_host {
         headers.insert(X_FORWARDED_HOST.clone(), host);
@@ -98,7 +119,7 @@ mod tests {
         set_forwarding(
             &mut h,
             &up,
-            "127.0.0.1".parse().unwrap(),
+            &HeaderValue::from_static("127.0.0.1"),
             "http",
             Some(HeaderValue::from_static("proxy")),
         );

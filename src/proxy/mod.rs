@@ -9,6 +9,7 @@ pub mod body;
 pub mod error;
 pub mod handler;
 pub mod headers;
+pub mod pool;
 pub mod server;
 pub mod upstream;
 
@@ -19,6 +20,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 
 use crate::rules::RuleSet;
+use crate::telemetry::events::RequestId;
 use crate::telemetry::redact::ValueLogging;
 
 pub use server::serve;
@@ -83,11 +85,10 @@ impl RequestIds {
         }
     }
 
-    fn next(&self) -> String {
-        format!(
-            "{:08x}-{:x}",
-            self.prefix,
-            self.next.fetch_add(1, Ordering::Relaxed)
-        )
+    fn next(&self) -> RequestId {
+        RequestId {
+            prefix: self.prefix,
+            seq: self.next.fetch_add(1, Ordering::Relaxed),
+        }
     }
 }

@@ -3,7 +3,6 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +20,7 @@ use tower::ServiceBuilder;
 use super::Proxy;
 use super::body::ProxyBody;
 use super::error::ProxyError;
-use super::handler;
+use super::handler::{self, Peer};
 use crate::telemetry::events;
 
 /// Serves `listener` until `shutdown` completes, then stops accepting and waits
@@ -34,6 +33,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let builder = auto::Builder::new(TokioExecutor::new());
     let graceful = GracefulShutdown::new();
+    let anchor = tokio::spawn(timer_anchor());
     tokio::pin!(shutdown);
     loop {
         let (stream, remote) = tokio::select! {
@@ -49,7 +49,7 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(stack(proxy.clone(), remote));
+        let service = TowerToHyperService::new(stack(proxy.clone(), Arc::new(Peer::new(remote))));
         let conn = builder
             .serve_connection(TokioIo::new(stream), service)
             .into_owned();
@@ -61,6 +61,7 @@ pub async fn serve(
         });
     }
     drop(listener);
+    anchor.abort();
     events::shutting_down(grace);
     tokio::select! {
         () = graceful.shutdown() => {}
@@ -71,6 +72,21 @@ pub async fn serve(
     Ok(())
 }
 
+/// Keeps one timer pending at all times, a second or less ahead.
+///
+/// Every forwarded request arms a timeout (`--upstream-timeout`). When tokio's
+/// timer wheel is empty at the moment its driver goes to sleep, arming the next
+/// timer has to wake the driver through its eventfd: one extra `write` and one
+/// extra `epoll_wait` round per request, measured at about 0.8 per request at
+/// saturation. With an earlier timer always pending, a request's 30 s timeout
+/// never becomes the earliest one, and the driver is left alone. Costs one
+/// wake-up a second.
+async fn timer_anchor() {
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
 /// The per-connection service stack: the place where cross-cutting layers
 /// (metrics, inbound auth) go. The handler turns every error into a response;
 /// a panic (a bug) is caught here and answered with a SCIM 500 instead of a
@@ -78,7 +94,7 @@ pub async fn serve(
 /// body to do the same.)
 fn stack(
     proxy: Arc<Proxy>,
-    remote: SocketAddr,
+    peer: Arc<Peer>,
 ) -> impl tower::Service<
     Request<Incoming>,
     Response = Response<ProxyBody>,
@@ -87,12 +103,13 @@ fn stack(
 > + Clone {
     ServiceBuilder::new().service_fn(move |req: Request<Incoming>| {
         let proxy = proxy.clone();
+        let peer = peer.clone();
         async move {
-            let handled = AssertUnwindSafe(handler::handle(proxy, req, remote))
+            let handled = AssertUnwindSafe(handler::handle(proxy, req, &peer))
                 .catch_unwind()
                 .await;
             Ok::<_, Infallible>(handled.unwrap_or_else(|_| {
-                events::handler_panicked(remote);
+                events::handler_panicked(peer.addr);
                 ProxyError::Internal.into_response()
             }))
         }

@@ -1,17 +1,15 @@
-//! The upstream: its address, and a pooled keep-alive client for `http://` and
-//! `https://` (rustls with the platform's roots, falling back to the bundled
-//! Mozilla roots, plus an optional extra CA file).
+//! The upstream: its address, and a pool of keep-alive HTTP/1.1 connections
+//! for `http://` and `https://` (rustls with the platform's roots, falling back
+//! to the bundled Mozilla roots, plus an optional extra CA file).
 
 use std::path::Path;
 use std::time::Duration;
 
 use http::{HeaderValue, Uri};
 use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 
-use super::body::ProxyBody;
+use super::pool::Pool;
 
 /// Why the upstream could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -24,15 +22,13 @@ pub enum UpstreamError {
 
 /// Where requests go, and the client that takes them there.
 pub struct Upstream {
-    /// `scheme://authority` with no trailing slash.
-    origin: String,
     /// The upstream URL's own path, without a trailing slash (may be empty).
     prefix: String,
     /// The value of `Host` sent upstream.
     pub host: HeaderValue,
     /// The URL as configured, for logs.
     pub display: String,
-    pub client: Client<HttpsConnector<HttpConnector>, ProxyBody>,
+    pub pool: Pool,
 }
 
 impl Upstream {
@@ -53,21 +49,54 @@ impl Upstream {
         }
         let host = HeaderValue::from_str(authority.as_str()).map_err(|_| invalid("bad host"))?;
         let prefix = uri.path().trim_end_matches('/').to_string();
-        let client = build_client(extra_ca)?;
+        let target = format!("{scheme}://{authority}/")
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| invalid(&e.to_string()))?;
+        let pool = Pool::new(
+            build_connector(extra_ca)?,
+            target,
+            256,
+            Duration::from_secs(90),
+        );
         Ok(Upstream {
-            origin: format!("{scheme}://{authority}"),
             prefix,
             host,
             display: url.to_string(),
-            client,
+            pool,
         })
     }
 
-    /// The upstream URI for a request whose path, relative to the base path, is
-    /// `rel` (`""` or starting with `/`).
-    pub fn uri(&self, rel: &str, query: Option<&str>) -> Result<Uri, http::uri::InvalidUri> {
-        let mut s = String::with_capacity(self.origin.len() + self.prefix.len() + rel.len() + 64);
-        s.push_str(&self.origin);
+    /// The request target (origin form, `/path?query`) sent upstream for a
+    /// request whose path, relative to the base path, is `rel` (`""` or
+    /// starting with `/`).
+    ///
+    /// `sent` is the target the client sent. When the result would be the same
+    /// text (the upstream URL's path equals the base path and no rule rewrote
+    /// the path or query, the common deployment), it is reused: no new string,
+    /// no second parse.
+    pub fn uri(
+        &self,
+        rel: &str,
+        query: Option<&str>,
+        sent: Option<&Uri>,
+    ) -> Result<Uri, http::uri::InvalidUri> {
+        if let Some(pq) = sent.and_then(Uri::path_and_query) {
+            let path = pq.path();
+            if pq.query() == query
+                && path.len() == self.prefix.len() + rel.len()
+                && path.starts_with(self.prefix.as_str())
+                && path.ends_with(rel)
+                && !path.is_empty()
+            {
+                let mut parts = http::uri::Parts::default();
+                parts.path_and_query = Some(pq.clone());
+                if let Ok(uri) = Uri::from_parts(parts) {
+                    return Ok(uri);
+                }
+            }
+        }
+        let len = self.prefix.len() + rel.len() + query.map_or(0, |q| q.len() + 1) + 1;
+        let mut s = String::with_capacity(len);
         s.push_str(&self.prefix);
         s.push_str(rel);
         if self.prefix.is_empty() && rel.is_empty() {
@@ -81,9 +110,9 @@ impl Upstream {
     }
 }
 
-fn build_client(
+fn build_connector(
     extra_ca: Option<&Path>,
-) -> Result<Client<HttpsConnector<HttpConnector>, ProxyBody>, UpstreamError> {
+) -> Result<HttpsConnector<HttpConnector>, UpstreamError> {
     let mut roots = rustls::RootCertStore::empty();
     let native = rustls_native_certs::load_native_certs();
     for cert in native.certs {
@@ -124,16 +153,12 @@ fn build_client(
     http.set_nodelay(true);
     http.set_connect_timeout(Some(Duration::from_secs(10)));
     http.set_keepalive(Some(Duration::from_secs(60)));
-    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+    // HTTP/1.1 only (ALPN `http/1.1`): the pool keeps one request per connection.
+    Ok(hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(tls)
         .https_or_http()
         .enable_http1()
-        .enable_http2()
-        .wrap_connector(http);
-    Ok(Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(90))
-        .pool_max_idle_per_host(256)
-        .build(connector))
+        .wrap_connector(http))
 }
 
 #[cfg(test)]
@@ -148,16 +173,40 @@ mod tests {
     fn keeps_the_upstream_path_prefix() {
         let u = up("http://app:8000/api/scim");
         assert_eq!(
-            u.uri("/Users", Some("x=1")).unwrap(),
-            "http://app:8000/api/scim/Users?x=1"
+            u.uri("/Users", Some("x=1"), None).unwrap(),
+            "/api/scim/Users?x=1"
         );
         let u = up("http://127.0.0.1:9090/");
-        assert_eq!(
-            u.uri("/Users", None).unwrap(),
-            "http://127.0.0.1:9090/Users"
-        );
-        assert_eq!(u.uri("", None).unwrap(), "http://127.0.0.1:9090/");
+        assert_eq!(u.uri("/Users", None, None).unwrap(), "/Users");
+        assert_eq!(u.uri("", None, None).unwrap(), "/");
         assert_eq!(u.host, "127.0.0.1:9090");
+    }
+
+    #[test]
+    fn reuses_the_client_target_only_when_it_is_the_same_text() {
+        let u = up("http://app:8000/scim/v2");
+        let sent: Uri = "/scim/v2/Users?filter=x".parse().unwrap();
+        let same = u.uri("/Users", Some("filter=x"), Some(&sent)).unwrap();
+        assert_eq!(same, "/scim/v2/Users?filter=x");
+        // A rewritten path, a changed query, another prefix: built anew.
+        assert_eq!(
+            u.uri("/Groups", Some("filter=x"), Some(&sent)).unwrap(),
+            "/scim/v2/Groups?filter=x"
+        );
+        assert_eq!(
+            u.uri("/Users", None, Some(&sent)).unwrap(),
+            "/scim/v2/Users"
+        );
+        let other = up("http://app:8000/api");
+        assert_eq!(
+            other.uri("/Users", Some("filter=x"), Some(&sent)).unwrap(),
+            "/api/Users?filter=x"
+        );
+        let v2v2: Uri = "/scim/v2/v2/Users".parse().unwrap();
+        assert_eq!(
+            u.uri("/Users", None, Some(&v2v2)).unwrap(),
+            "/scim/v2/Users"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! `http.path`, `http.status`, `scim.resource`, `upstream.duration_ms`,
 //! `rules.applied`, `local`, `local.rule`, `error.origin`, `error.kind`.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -11,8 +12,22 @@ use crate::rules::{Change, Diagnostic};
 
 use super::redact::{self, ValueLogging};
 
+/// A request's id in the logs: a per-process prefix and a sequence number,
+/// written `0a1b2c3d-2f`. It is formatted only when an event is logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestId {
+    pub prefix: u32,
+    pub seq: u64,
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:08x}-{:x}", self.prefix, self.seq)
+    }
+}
+
 /// One applied change (rule id, action, target, before/after, redacted).
-pub fn rule_applied(request_id: &str, change: &Change, mode: ValueLogging) {
+pub fn rule_applied(request_id: RequestId, change: &Change, mode: ValueLogging) {
     // Redacting and encoding the values costs more than the event itself: skip
     // it when nobody listens at this level.
     if !tracing::enabled!(tracing::Level::INFO) {
@@ -27,7 +42,7 @@ pub fn rule_applied(request_id: &str, change: &Change, mode: ValueLogging) {
         )
     };
     tracing::info!(
-        request.id = request_id,
+        request.id = %request_id,
         rule.id = &*change.rule,
         rule.action = change.action,
         rule.target = %change.target,
@@ -39,7 +54,7 @@ pub fn rule_applied(request_id: &str, change: &Change, mode: ValueLogging) {
 
 /// Facts about one finished request (its response head is known).
 pub struct RequestDone<'a> {
-    pub request_id: &'a str,
+    pub request_id: RequestId,
     pub method: &'a str,
     pub path: &'a str,
     pub resource: &'a str,
@@ -52,14 +67,24 @@ pub struct RequestDone<'a> {
     pub error: Option<(&'static str, &'static str)>,
 }
 
+/// Whether the per-request event would be written: `request failed` is a
+/// warning, `request` is info.
+pub fn request_done_enabled(failed: bool) -> bool {
+    if failed {
+        tracing::enabled!(tracing::Level::WARN)
+    } else {
+        tracing::enabled!(tracing::Level::INFO)
+    }
+}
+
 /// One event per request.
 pub fn request_done(r: &RequestDone) {
-    let applied = r.applied.iter().map(|s| &**s).collect::<Vec<_>>().join(",");
+    let applied = Joined(r.applied);
     let upstream_ms = r.upstream.map(|d| d.as_secs_f64() * 1000.0);
     let local = r.local_rule.is_some() || r.error.is_some();
     match r.error {
         Some((origin, kind)) => tracing::warn!(
-            request.id = r.request_id,
+            request.id = %r.request_id,
             http.method = r.method,
             http.path = r.path,
             scim.resource = r.resource,
@@ -72,7 +97,7 @@ pub fn request_done(r: &RequestDone) {
             "request failed"
         ),
         None => tracing::info!(
-            request.id = r.request_id,
+            request.id = %r.request_id,
             http.method = r.method,
             http.path = r.path,
             scim.resource = r.resource,
@@ -86,10 +111,25 @@ pub fn request_done(r: &RequestDone) {
     }
 }
 
+/// Rule ids joined with commas, written only if the event is logged.
+struct Joined<'a>(&'a [std::sync::Arc<str>]);
+
+impl fmt::Display for Joined<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, id) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(id)?;
+        }
+        Ok(())
+    }
+}
+
 /// Details of a proxy-made error that an operator may need (never secrets).
-pub fn error_detail(request_id: &str, origin: &'static str, kind: &'static str, detail: &str) {
+pub fn error_detail(request_id: RequestId, origin: &'static str, kind: &'static str, detail: &str) {
     tracing::warn!(
-        request.id = request_id,
+        request.id = %request_id,
         error.origin = origin,
         error.kind = kind,
         detail,

@@ -767,3 +767,108 @@ async fn a_single_worker_thread_serves_and_rewrites() {
         br#"{"Operations":[{"op":"replace","path":"active","value":false}]}"#
     );
 }
+
+/// An upstream that closes a kept-alive connection once it has been idle for
+/// 15 ms, without saying so beforehand (no `Connection: close`), as servers
+/// with short keep-alive timeouts and load balancers do. Counts connections.
+async fn impatient_upstream() -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            seen.fetch_add(1, Ordering::SeqCst);
+            // Head and body go out in two writes: without this, Nagle holds
+            // the body back until the proxy acknowledges the head.
+            let _ = stream.set_nodelay(true);
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let idle = std::time::Duration::from_millis(15);
+                loop {
+                    while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        buf.drain(..end + 4);
+                        let body = br#"{"kept":"alive"}"#;
+                        let head = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/scim+json\r\ncontent-length: {}\r\n\r\n",
+                            body.len()
+                        );
+                        let _ = stream.write_all(head.as_bytes()).await;
+                        let _ = stream.write_all(body).await;
+                    }
+                    match tokio::time::timeout(idle, stream.read(&mut chunk)).await {
+                        Ok(Ok(n)) if n > 0 => buf.extend_from_slice(&chunk[..n]),
+                        // Idle too long, or the proxy closed: close.
+                        _ => return,
+                    }
+                }
+            });
+        }
+    });
+    (addr, count)
+}
+
+/// Kept-alive upstream connections are reused while the upstream keeps them
+/// open, and never used once it has closed them: every request gets its
+/// answer, none a 502.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstream_connections_closed_by_the_upstream_are_not_reused() {
+    let (addr, connections) = impatient_upstream().await;
+    let upstream = format!("http://{addr}");
+    let mut expected = 0;
+    for threads in ["1", "2"] {
+        let shim = Scimshim::start(&["--upstream", &upstream, "--worker-threads", threads]);
+        let client = client::keep_alive();
+        for i in 0..10 {
+            // Two requests back to back share a connection; then a pause
+            // longer than the upstream's patience closes it.
+            for j in 0..2 {
+                let url = shim.url(&format!("/scim/v2/Users/{i}-{j}"));
+                let reply = client::send_on(&client, "GET", &url, None).await;
+                reply.assert_status(200);
+                assert_eq!(reply.json()["kept"], "alive");
+            }
+            expected += 1;
+            tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+        }
+    }
+    assert_eq!(
+        connections.load(std::sync::atomic::Ordering::SeqCst),
+        expected,
+        "one upstream connection per pair of requests"
+    );
+}
+
+/// A client that hangs up half-way through a large response does not leave a
+/// half-read connection in the pool: the next requests are answered in full.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_leaving_mid_response_does_not_poison_the_pool() {
+    let big = format!(r#"{{"pad":"{}"}}"#, "x".repeat(4 << 20));
+    let rec = Recorder::start(Canned {
+        body: big.clone().into_bytes(),
+        ..Canned::default()
+    })
+    .await;
+    let shim = Scimshim::start(&["--upstream", &rec.url(), "--worker-threads", "1"]);
+    for _ in 0..3 {
+        // Read the head and a little of the body, then drop the connection.
+        let partial = client::raw_prefix(
+            shim.addr,
+            b"GET /scim/v2/Users/big HTTP/1.1\r\nhost: x\r\n\r\n",
+            64 * 1024,
+        )
+        .await;
+        assert!(partial.starts_with("HTTP/1.1 200"), "{partial:.80}");
+    }
+    for _ in 0..3 {
+        let reply = send("GET", &shim.url("/scim/v2/Users/big"), &[], None).await;
+        reply.assert_status(200);
+        assert_eq!(reply.body.len(), big.len());
+    }
+}

@@ -77,6 +77,35 @@ pub async fn send_with(
     let mut builder = Client::builder(TokioExecutor::new());
     builder.http2_only(h2);
     let client: Client<_, Full<Bytes>> = builder.build_http();
+    send_on_with(&client, method, url, headers, body).await
+}
+
+/// A client that keeps its connections to the proxy alive between requests.
+pub type KeepAlive = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
+
+pub fn keep_alive() -> KeepAlive {
+    Client::builder(TokioExecutor::new()).build_http()
+}
+
+/// Sends one request on `client`, reusing its connections.
+pub async fn send_on(client: &KeepAlive, method: &str, url: &str, body: Option<&str>) -> Reply {
+    send_on_with(
+        client,
+        method,
+        url,
+        &[],
+        body.map(|b| b.as_bytes().to_vec()),
+    )
+    .await
+}
+
+async fn send_on_with(
+    client: &KeepAlive,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<Vec<u8>>,
+) -> Reply {
     let mut req = http::Request::builder().method(method).uri(url);
     for (k, v) in headers {
         req = req.header(*k, *v);
@@ -108,6 +137,26 @@ pub async fn raw(addr: std::net::SocketAddr, request: &[u8]) -> String {
         std::time::Duration::from_secs(30),
         stream.read_to_end(&mut out),
     )
+    .await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Writes raw bytes on a fresh connection, reads until at least `n` bytes have
+/// arrived (or the peer closes), then drops the connection.
+pub async fn raw_prefix(addr: std::net::SocketAddr, request: &[u8], n: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(request).await.expect("write");
+    let mut out = Vec::new();
+    let mut chunk = vec![0u8; 16 * 1024];
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while out.len() < n {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(k) => out.extend_from_slice(&chunk[..k]),
+            }
+        }
+    })
     .await;
     String::from_utf8_lossy(&out).into_owned()
 }
