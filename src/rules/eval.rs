@@ -7,7 +7,7 @@
 //! same rule. Requests that no body rule matches are never buffered.
 
 use super::actions::{Flow, LocalResponse};
-use super::matcher::HeadMatch;
+use super::matcher::{HeadMatch, Miss};
 use super::request::{Body, Request};
 use super::rule::{Rule, RuleSet};
 use super::trace::Trace;
@@ -54,8 +54,8 @@ pub fn evaluate(
 ) -> Step {
     for (index, rule) in rules.rules.iter().enumerate().skip(from.0) {
         match test(rule, cx, req) {
-            Test::No(reason) => {
-                trace.consider(&rule.id, false, || reason);
+            Test::No(why) => {
+                trace.consider(&rule.id, false, || why.describe(rule, req));
                 continue;
             }
             Test::NeedBody => return Step::NeedBody(Resume(index)),
@@ -74,20 +74,35 @@ pub fn evaluate(
 
 enum Test {
     Yes,
-    No(String),
+    No(Why),
     NeedBody,
+}
+
+/// Why a rule did not apply; put into words only for `explain`.
+enum Why {
+    When(Miss),
+    Unless,
+}
+
+impl Why {
+    fn describe(&self, rule: &Rule, req: &Request) -> String {
+        match self {
+            Why::When(miss) => format!("when: {}", rule.when.describe(*miss, req)),
+            Why::Unless => "unless: every condition holds".into(),
+        }
+    }
 }
 
 fn test(rule: &Rule, cx: &Context, req: &Request) -> Test {
     let unread = matches!(req.body, Body::Unread);
     match rule.when.test_head(req, cx.base_path) {
-        HeadMatch::No(reason) => return Test::No(format!("when: {reason}")),
+        HeadMatch::No(miss) => return Test::No(Why::When(miss)),
         HeadMatch::NeedsBody | HeadMatch::Yes if unread && rule.needs_body => {
             return Test::NeedBody;
         }
         HeadMatch::NeedsBody => {
-            if let Err(reason) = rule.when.test_body(req) {
-                return Test::No(format!("when: {reason}"));
+            if let Err(miss) = rule.when.test_body(req) {
+                return Test::No(Why::When(miss));
             }
         }
         HeadMatch::Yes => {}
@@ -99,7 +114,7 @@ fn test(rule: &Rule, cx: &Context, req: &Request) -> Test {
             HeadMatch::NeedsBody => unless.test_body(req).is_ok(),
         };
         if holds {
-            return Test::No("unless: every condition holds".into());
+            return Test::No(Why::Unless);
         }
     }
     Test::Yes

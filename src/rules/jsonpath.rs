@@ -4,6 +4,10 @@
 //! path (`$['Operations'][0]['value']`). It has no way to edit many matches at once,
 //! so this module turns those paths into [`Pointer`]s and does the edits itself.
 //!
+//! Selection runs on [`native`] for the query shapes it reproduces exactly (names,
+//! indexes, wildcards, `..`, simple filters: what rules use), without building the
+//! normalized path strings; other queries run on jsonpath-rust.
+//!
 //! Two things are refused when a rule loads, because they would fail quietly or
 //! cost on every request:
 //! - `match()` / `search()`: jsonpath-rust compiles their regular expression on
@@ -18,13 +22,17 @@ use std::fmt;
 use jsonpath_rust::parser::model::JpQuery;
 use jsonpath_rust::parser::parse_json_path;
 use jsonpath_rust::query::js_path_process;
-use serde_json::Value;
+use serde_json::{Map, Value};
+
+mod native;
 
 /// A compiled JSONPath query.
 #[derive(Clone)]
 pub struct JsonPath {
     text: String,
     query: JpQuery,
+    /// The same query for the native evaluator, when it supports its shape.
+    native: Option<native::Plan>,
 }
 
 impl fmt::Debug for JsonPath {
@@ -58,6 +66,7 @@ impl JsonPath {
         })?;
         Ok(JsonPath {
             text: text.to_string(),
+            native: native::Plan::compile(&query),
             query,
         })
     }
@@ -67,8 +76,24 @@ impl JsonPath {
         &self.text
     }
 
-    /// Pointers to every node the query selects, in document order.
+    /// Pointers to every node the query selects, in jsonpath-rust's order.
     pub fn select(&self, doc: &Value) -> Vec<Pointer> {
+        match &self.native {
+            Some(plan) => plan.select(doc),
+            None => self.select_generic(doc),
+        }
+    }
+
+    /// Whether the query selects at least one node.
+    pub fn matches(&self, doc: &Value) -> bool {
+        match &self.native {
+            Some(plan) => plan.matches(doc),
+            None => self.matches_generic(doc),
+        }
+    }
+
+    /// [`JsonPath::select`] on jsonpath-rust.
+    fn select_generic(&self, doc: &Value) -> Vec<Pointer> {
         match js_path_process(&self.query, doc) {
             Ok(refs) => refs
                 .into_iter()
@@ -78,8 +103,8 @@ impl JsonPath {
         }
     }
 
-    /// Whether the query selects at least one node.
-    pub fn matches(&self, doc: &Value) -> bool {
+    /// [`JsonPath::matches`] on jsonpath-rust.
+    fn matches_generic(&self, doc: &Value) -> bool {
         matches!(js_path_process(&self.query, doc), Ok(refs) if !refs.is_empty())
     }
 }
@@ -170,7 +195,8 @@ pub enum Step {
 pub struct Pointer(pub Vec<Step>);
 
 impl Pointer {
-    /// Parses a normalized path as jsonpath-rust prints it: `$['a'][0]['b\'c']`.
+    /// Parses a normalized path as jsonpath-rust prints it: `$['a'][0]['b\'c']`,
+    /// with RFC 9535 escapes in names (`\'`, `\\`, `\n`, `\u0001`, ...).
     pub fn from_normalized(path: &str) -> Option<Pointer> {
         let rest = path.strip_prefix('$')?;
         let chars: Vec<char> = rest.chars().collect();
@@ -187,8 +213,9 @@ impl Pointer {
                 loop {
                     match chars.get(i)? {
                         '\\' => {
-                            key.push(*chars.get(i + 1)?);
-                            i += 2;
+                            let (c, len) = unescape(chars.get(i + 1..)?)?;
+                            key.push(c);
+                            i += 1 + len;
                         }
                         '\'' => {
                             i += 1;
@@ -219,15 +246,20 @@ impl Pointer {
 
     /// RFC 6901 JSON Pointer text, as logged: `/Operations/0/value`.
     pub fn to_json_pointer(&self) -> String {
-        if self.0.is_empty() {
-            return String::new();
-        }
-        let mut out = String::new();
+        let len = self
+            .0
+            .iter()
+            .map(|s| match s {
+                Step::Key(k) => k.len() + 1,
+                Step::Index(_) => 4,
+            })
+            .sum();
+        let mut out = String::with_capacity(len);
         for step in &self.0 {
             out.push('/');
             match step {
-                Step::Key(k) => out.push_str(&k.replace('~', "~0").replace('/', "~1")),
-                Step::Index(i) => out.push_str(&i.to_string()),
+                Step::Key(k) => push_pointer_key(&mut out, k),
+                Step::Index(i) => push_index(&mut out, *i),
             }
         }
         out
@@ -242,16 +274,18 @@ impl Pointer {
     }
 
     pub fn get<'a>(&self, doc: &'a Value) -> Option<&'a Value> {
-        self.0.iter().try_fold(doc, |v, step| match step {
-            Step::Key(k) => v.get(k.as_str()),
-            Step::Index(i) => v.get(*i),
+        self.0.iter().try_fold(doc, |v, step| match (step, v) {
+            (Step::Key(k), Value::Object(map)) => member(map, k),
+            (Step::Index(i), Value::Array(items)) => items.get(*i),
+            _ => None,
         })
     }
 
     pub fn get_mut<'a>(&self, doc: &'a mut Value) -> Option<&'a mut Value> {
-        self.0.iter().try_fold(doc, |v, step| match step {
-            Step::Key(k) => v.get_mut(k.as_str()),
-            Step::Index(i) => v.get_mut(*i),
+        self.0.iter().try_fold(doc, |v, step| match (step, v) {
+            (Step::Key(k), Value::Object(map)) => member_mut(map, k),
+            (Step::Index(i), Value::Array(items)) => items.get_mut(*i),
+            _ => None,
         })
     }
 
@@ -286,6 +320,80 @@ impl Pointer {
         };
         map.shift_insert(index, to.to_string(), value);
         true
+    }
+}
+
+/// Objects up to this many members are searched by comparing keys, which costs
+/// less than hashing the key (serde_json's maps hash with SipHash).
+const SCAN_LIMIT: usize = 12;
+
+/// The member `key` of `map`. Keys are unique, so scanning finds what a hashed
+/// lookup finds.
+pub(crate) fn member<'v>(map: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
+    if map.len() <= SCAN_LIMIT {
+        map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+    } else {
+        map.get(key)
+    }
+}
+
+/// [`member`], for editing.
+pub(crate) fn member_mut<'v>(map: &'v mut Map<String, Value>, key: &str) -> Option<&'v mut Value> {
+    if map.len() <= SCAN_LIMIT {
+        map.iter_mut()
+            .find(|(k, _)| k.as_str() == key)
+            .map(|(_, v)| v)
+    } else {
+        map.get_mut(key)
+    }
+}
+
+/// The character an escape in a normalized path stands for (`rest` starts after
+/// the backslash) and how many characters the escape takes after it.
+fn unescape(rest: &[char]) -> Option<(char, usize)> {
+    Some(match rest.first()? {
+        'b' => ('\u{8}', 1),
+        'f' => ('\u{c}', 1),
+        'n' => ('\n', 1),
+        'r' => ('\r', 1),
+        't' => ('\t', 1),
+        'u' => {
+            let hex: String = rest.get(1..5)?.iter().collect();
+            (char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?, 5)
+        }
+        c => (*c, 1),
+    })
+}
+
+/// Appends a member name as a JSON Pointer token (`~` → `~0`, `/` → `~1`).
+pub(crate) fn push_pointer_key(out: &mut String, key: &str) {
+    if !key.bytes().any(|b| b == b'~' || b == b'/') {
+        out.push_str(key);
+        return;
+    }
+    for c in key.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Appends an array index in decimal, without going through `fmt`.
+pub(crate) fn push_index(out: &mut String, mut i: usize) {
+    let mut digits = [0u8; 20];
+    let mut n = digits.len();
+    loop {
+        n -= 1;
+        digits[n] = b'0' + (i % 10) as u8;
+        i /= 10;
+        if i == 0 {
+            break;
+        }
+    }
+    for &d in &digits[n..] {
+        out.push(char::from(d));
     }
 }
 
@@ -340,6 +448,31 @@ mod tests {
         assert_eq!(p.to_json_pointer(), "/we'ird/a~1b~0/3");
         assert_eq!(Pointer::from_normalized("$").unwrap().0, vec![]);
         assert!(Pointer::from_normalized("$['open").is_none());
+        let p = Pointer::from_normalized(r"$['a\nb\t\\\u0001\b\f\r'][10]").unwrap();
+        assert_eq!(
+            p.0,
+            vec![
+                Step::Key("a\nb\t\\\u{1}\u{8}\u{c}\r".into()),
+                Step::Index(10)
+            ]
+        );
+        assert!(Pointer::from_normalized(r"$['\u00']").is_none());
+    }
+
+    #[test]
+    fn json_pointer_text() {
+        for i in [0, 7, 10, 99, 100, 12345, usize::MAX] {
+            let mut s = String::new();
+            push_index(&mut s, i);
+            assert_eq!(s, i.to_string());
+        }
+        let p = Pointer(vec![
+            Step::Key("Operations".into()),
+            Step::Index(0),
+            Step::Key("a/~b".into()),
+        ]);
+        assert_eq!(p.to_json_pointer(), "/Operations/0/a~1~0b");
+        assert_eq!(Pointer::default().to_json_pointer(), "");
     }
 
     #[test]

@@ -33,7 +33,26 @@ pub enum HeadMatch {
     Yes,
     /// Holds so far, but a body condition remains.
     NeedsBody,
-    No(String),
+    No(Miss),
+}
+
+/// Which part of a condition did not hold. Cheap to return on every request;
+/// [`Condition::describe`] turns it into words for `explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Miss {
+    Method,
+    Path,
+    /// The resource the path names (`None`: it names none).
+    Resource(Option<ResourceKind>),
+    /// The endpoint kind the path names (`None`: it names none).
+    Endpoint(Option<EndpointKind>),
+    /// The header test at this index in the condition.
+    Header(usize),
+    /// The body condition selects nothing.
+    BodySelectsNothing,
+    NoBody,
+    BodyNotJson,
+    BodyUnread,
 }
 
 impl Condition {
@@ -129,35 +148,29 @@ impl Condition {
         if let Some(methods) = &self.methods
             && !methods.contains(&req.method)
         {
-            return HeadMatch::No(format!(
-                "method {} is not one of {}",
-                req.method,
-                join(methods)
-            ));
+            return HeadMatch::No(Miss::Method);
         }
         if let Some(re) = &self.path
             && !re.is_match(&req.path)
         {
-            return HeadMatch::No(format!("path does not match `{}`", re.as_str()));
+            return HeadMatch::No(Miss::Path);
         }
         if self.resources.is_some() || self.endpoints.is_some() {
             let endpoint = classify(&req.path, base_path);
             if let Some(resources) = &self.resources {
                 match &endpoint {
                     Some(e) if resources.contains(&e.resource) => {}
-                    Some(e) => return HeadMatch::No(format!("resource is {}", e.resource)),
-                    None => return HeadMatch::No("the path names no SCIM resource".into()),
+                    e => return HeadMatch::No(Miss::Resource(e.as_ref().map(|e| e.resource))),
                 }
             }
             if let Some(endpoints) = &self.endpoints {
                 match &endpoint {
                     Some(e) if endpoints.contains(&e.kind) => {}
-                    Some(e) => return HeadMatch::No(format!("endpoint is {}", e.kind.as_str())),
-                    None => return HeadMatch::No("the path names no SCIM endpoint".into()),
+                    e => return HeadMatch::No(Miss::Endpoint(e.as_ref().map(|e| e.kind))),
                 }
             }
         }
-        for (name, test) in &self.headers {
+        for (index, (name, test)) in self.headers.iter().enumerate() {
             let value = req.headers.get(name);
             let ok = match test {
                 HeaderTest::Present(p) => value.is_some() == *p,
@@ -166,7 +179,7 @@ impl Condition {
                     .is_some_and(|v| re.is_match(v)),
             };
             if !ok {
-                return HeadMatch::No(format!("header {name} condition does not hold"));
+                return HeadMatch::No(Miss::Header(index));
             }
         }
         if self.body.is_some() {
@@ -177,14 +190,45 @@ impl Condition {
     }
 
     /// Tests the body condition (call once the body is known).
-    pub fn test_body(&self, req: &Request) -> Result<(), String> {
+    pub fn test_body(&self, req: &Request) -> Result<(), Miss> {
         let Some(jp) = &self.body else { return Ok(()) };
         match &req.body {
             Body::Json(doc) if jp.matches(doc) => Ok(()),
-            Body::Json(_) => Err(format!("body selects nothing at `{}`", jp.as_str())),
-            Body::Empty => Err("there is no body".into()),
-            Body::Opaque => Err("the body is not JSON".into()),
-            Body::Unread => Err("the body was not read".into()),
+            Body::Json(_) => Err(Miss::BodySelectsNothing),
+            Body::Empty => Err(Miss::NoBody),
+            Body::Opaque => Err(Miss::BodyNotJson),
+            Body::Unread => Err(Miss::BodyUnread),
+        }
+    }
+
+    /// Why this condition did not hold, in words: `miss` as returned by
+    /// [`Condition::test_head`] or [`Condition::test_body`] for `req`.
+    pub fn describe(&self, miss: Miss, req: &Request) -> String {
+        match miss {
+            Miss::Method => format!(
+                "method {} is not one of {}",
+                req.method,
+                self.methods.as_deref().map(join).unwrap_or_default()
+            ),
+            Miss::Path => format!(
+                "path does not match `{}`",
+                self.path.as_ref().map_or("", Regex::as_str)
+            ),
+            Miss::Resource(Some(r)) => format!("resource is {r}"),
+            Miss::Resource(None) => "the path names no SCIM resource".into(),
+            Miss::Endpoint(Some(e)) => format!("endpoint is {}", e.as_str()),
+            Miss::Endpoint(None) => "the path names no SCIM endpoint".into(),
+            Miss::Header(index) => match self.headers.get(index) {
+                Some((name, _)) => format!("header {name} condition does not hold"),
+                None => "a header condition does not hold".into(),
+            },
+            Miss::BodySelectsNothing => format!(
+                "body selects nothing at `{}`",
+                self.body.as_ref().map_or("", JsonPath::as_str)
+            ),
+            Miss::NoBody => "there is no body".into(),
+            Miss::BodyNotJson => "the body is not JSON".into(),
+            Miss::BodyUnread => "the body was not read".into(),
         }
     }
 }

@@ -49,14 +49,16 @@ pub fn is_json_content_type(value: Option<&str>) -> bool {
     let Some(value) = value else {
         return true;
     };
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    // Case-insensitive comparisons on the bytes, without lower-casing a copy.
+    let end = value.bytes().position(|b| b == b';').unwrap_or(value.len());
+    let essence = value[..end].trim().as_bytes();
+    const TYPE: &[u8] = b"application/";
+    const SUFFIX: &[u8] = b"+json";
+    essence.eq_ignore_ascii_case(b"application/json")
+        || (essence.len() >= TYPE.len()
+            && essence.len() >= SUFFIX.len()
+            && essence[..TYPE.len()].eq_ignore_ascii_case(TYPE)
+            && essence[essence.len() - SUFFIX.len()..].eq_ignore_ascii_case(SUFFIX))
 }
 
 #[cfg(test)]
@@ -74,5 +76,59 @@ mod tests {
         assert!(!is_json_content_type(Some(
             "application/x-www-form-urlencoded"
         )));
+        assert!(is_json_content_type(Some(" APPLICATION/Vnd.Api+JSON ")));
+        assert!(is_json_content_type(Some("application/+json")));
+        assert!(!is_json_content_type(Some("application/json+x")));
+        assert!(!is_json_content_type(Some("text/+json")));
+        assert!(!is_json_content_type(Some("+json")));
+        assert!(!is_json_content_type(Some("application/")));
+        assert!(!is_json_content_type(Some("")));
+        assert!(!is_json_content_type(Some("applicatión/x+json")));
+        assert!(is_json_content_type(Some("application/é+json")));
+    }
+
+    /// The earlier implementation, which lower-cased a copy.
+    fn by_lowercasing(value: &str) -> bool {
+        let essence = value
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        essence == "application/json"
+            || (essence.starts_with("application/") && essence.ends_with("+json"))
+    }
+
+    #[test]
+    fn same_answers_as_lowercasing() {
+        let parts = [
+            "",
+            " ",
+            "application",
+            "APPLICATION",
+            "/",
+            "json",
+            "JSON",
+            "+json",
+            "+JSON",
+            "scim",
+            "é",
+            ";",
+            "charset=utf-8",
+            "text",
+            "\t",
+            "+",
+            "ø+json",
+        ];
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    for d in ["", "/", "+json", "; x"] {
+                        let v = format!("{a}{b}{c}{d}");
+                        assert_eq!(is_json_content_type(Some(&v)), by_lowercasing(&v), "{v:?}");
+                    }
+                }
+            }
+        }
     }
 }

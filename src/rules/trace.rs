@@ -31,8 +31,9 @@ pub struct Considered {
 }
 
 /// The record of one evaluation.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Trace {
+    /// Every change, in order; empty when [`Trace::record_changes`] is off.
     pub changes: Vec<Change>,
     /// Ids of the rules whose conditions held, in order.
     pub applied: Vec<Arc<str>>,
@@ -41,6 +42,24 @@ pub struct Trace {
     /// Notes for `explain`: filled only when `explain` is true.
     pub explain: bool,
     pub considered: Vec<Considered>,
+    /// Whether to record [`Trace::changes`] (on by default). A caller that will not
+    /// look at them, such as the proxy when `rule applied` events are off, can turn
+    /// it off: actions then skip building targets and copying values. Everything
+    /// else (`applied`, `body_changed`, `considered`) is recorded either way.
+    pub record_changes: bool,
+}
+
+impl Default for Trace {
+    fn default() -> Self {
+        Trace {
+            changes: Vec::new(),
+            applied: Vec::new(),
+            body_changed: false,
+            explain: false,
+            considered: Vec::new(),
+            record_changes: true,
+        }
+    }
 }
 
 impl Trace {
@@ -48,6 +67,15 @@ impl Trace {
     pub fn explaining() -> Self {
         Trace {
             explain: true,
+            ..Trace::default()
+        }
+    }
+
+    /// A trace that records which rules applied and whether the body changed, but
+    /// not the changes themselves (see [`Trace::record_changes`]).
+    pub fn without_changes() -> Self {
+        Trace {
+            record_changes: false,
             ..Trace::default()
         }
     }
@@ -75,6 +103,9 @@ impl Trace {
         before: Value,
         after: Value,
     ) {
+        if !self.record_changes {
+            return;
+        }
         self.changes.push(Change {
             rule: rule.clone(),
             action,
@@ -86,6 +117,9 @@ impl Trace {
     }
 
     pub(crate) fn secret_change(&mut self, rule: &Arc<str>, action: &'static str, target: String) {
+        if !self.record_changes {
+            return;
+        }
         self.changes.push(Change {
             rule: rule.clone(),
             action,
@@ -106,5 +140,11 @@ impl Trace {
     ) {
         self.body_changed = true;
         self.change(rule, action, target, before, after);
+    }
+
+    /// Notes a body edit without recording it (for actions that checked
+    /// [`Trace::record_changes`] and skipped building the change).
+    pub(crate) fn body_edited(&mut self) {
+        self.body_changed = true;
     }
 }

@@ -103,6 +103,11 @@ impl Coerce {
                 continue;
             };
             if let Some(new) = self.to.convert(node) {
+                if !trace.record_changes {
+                    *node = new;
+                    trace.body_edited();
+                    continue;
+                }
                 let before = std::mem::replace(node, new.clone());
                 trace.body_change(rule, "coerce", ptr.to_json_pointer(), before, new);
             }
@@ -259,6 +264,11 @@ impl Lowercase {
             };
             let lower = s.to_lowercase();
             if lower != *s {
+                if !trace.record_changes {
+                    *s = lower;
+                    trace.body_edited();
+                    continue;
+                }
                 let before = std::mem::replace(s, lower.clone());
                 trace.body_change(
                     rule,

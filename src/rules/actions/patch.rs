@@ -8,7 +8,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::{CompileCx, Flow, Respond};
-use crate::rules::jsonpath::JsonPath;
+use crate::rules::jsonpath::{JsonPath, member, member_mut, push_index};
 use crate::rules::model::{OpMatchSpec, PatchDropOpsSpec, PatchStripUrnSpec};
 use crate::rules::request::{Body, Request};
 use crate::rules::trace::Trace;
@@ -21,15 +21,38 @@ fn operations(req: &mut Request) -> Option<(&'static str, &mut Vec<Value>)> {
     let Body::Json(Value::Object(map)) = &mut req.body else {
         return None;
     };
-    let key = if map.contains_key("Operations") {
+    let key = if member(map, "Operations").is_some() {
         "Operations"
-    } else if map.contains_key("operations") {
-        "operations"
     } else {
-        return None;
+        "operations"
     };
-    match map.get_mut(key) {
+    match member_mut(map, key) {
         Some(Value::Array(ops)) => Some((key, ops)),
+        _ => None,
+    }
+}
+
+/// The JSON pointer `/{key}/{index}` or `/{key}/{index}/{leaf}`, built without `fmt`.
+fn op_target(key: &str, index: usize, leaf: Option<&str>) -> String {
+    let mut out = String::with_capacity(key.len() + leaf.map_or(0, str::len) + 8);
+    out.push('/');
+    out.push_str(key);
+    out.push('/');
+    push_index(&mut out, index);
+    if let Some(leaf) = leaf {
+        out.push('/');
+        out.push_str(leaf);
+    }
+    out
+}
+
+/// The string member `name` of an operation, for editing.
+fn op_string<'v>(op: &'v mut Value, name: &str) -> Option<&'v mut String> {
+    match op {
+        Value::Object(map) => match member_mut(map, name) {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -42,24 +65,27 @@ impl LowercaseOp {
         let Some((key, ops)) = operations(req) else {
             return;
         };
-        let mut changes = Vec::new();
         for (i, op) in ops.iter_mut().enumerate() {
-            let Some(Value::String(name)) = op.get_mut("op") else {
+            let Some(name) = op_string(op, "op") else {
                 continue;
             };
-            let lower = name.to_ascii_lowercase();
-            if lower != *name {
-                let before = std::mem::replace(name, lower.clone());
-                changes.push((format!("/{key}/{i}/op"), before, lower));
+            // Lower-casing changes the name exactly when it has an upper-case letter.
+            if !name.bytes().any(|b| b.is_ascii_uppercase()) {
+                continue;
             }
-        }
-        for (target, before, after) in changes {
+            if !trace.record_changes {
+                name.make_ascii_lowercase();
+                trace.body_edited();
+                continue;
+            }
+            let lower = name.to_ascii_lowercase();
+            let before = std::mem::replace(name, lower.clone());
             trace.body_change(
                 rule,
                 "patch_lowercase_op",
-                target,
+                op_target(key, i, Some("op")),
                 Value::String(before),
-                Value::String(after),
+                Value::String(lower),
             );
         }
     }
@@ -101,9 +127,8 @@ impl StripUrn {
         let Some((key, ops)) = operations(req) else {
             return;
         };
-        let mut changes = Vec::new();
         for (i, op) in ops.iter_mut().enumerate() {
-            let Some(Value::String(path)) = op.get_mut("path") else {
+            let Some(path) = op_string(op, "path") else {
                 continue;
             };
             let Some(prefix) = self.prefixes.iter().find(|p| {
@@ -113,17 +138,19 @@ impl StripUrn {
             }) else {
                 continue;
             };
+            if !trace.record_changes {
+                path.drain(..prefix.len());
+                trace.body_edited();
+                continue;
+            }
             let stripped = path[prefix.len()..].to_string();
             let before = std::mem::replace(path, stripped.clone());
-            changes.push((format!("/{key}/{i}/path"), before, stripped));
-        }
-        for (target, before, after) in changes {
             trace.body_change(
                 rule,
                 "patch_strip_urn",
-                target,
+                op_target(key, i, Some("path")),
                 Value::String(before),
-                Value::String(after),
+                Value::String(stripped),
             );
         }
     }
@@ -197,13 +224,17 @@ impl OpMatch {
     }
 
     fn matches(&self, op: &Value) -> bool {
+        let get = |name: &str| match op {
+            Value::Object(map) => member(map, name),
+            _ => None,
+        };
         if let Some(ops) = &self.ops {
-            let name = op.get("op").and_then(Value::as_str).unwrap_or("");
+            let name = get("op").and_then(Value::as_str).unwrap_or("");
             if !ops.iter().any(|o| o.eq_ignore_ascii_case(name)) {
                 return false;
             }
         }
-        let path = op.get("path").and_then(Value::as_str);
+        let path = get("path").and_then(Value::as_str);
         if let Some(has) = self.has_path
             && has != path.is_some()
         {
@@ -216,7 +247,7 @@ impl OpMatch {
             }
         }
         if let Some(jp) = &self.value {
-            match op.get("value") {
+            match get("value") {
                 Some(v) if jp.matches(v) => {}
                 _ => return false,
             }
@@ -261,7 +292,7 @@ impl DropOps {
             trace.body_change(
                 rule,
                 "patch_drop_ops",
-                format!("/{key}/{i}"),
+                op_target(key, i, None),
                 op,
                 Value::Null,
             );

@@ -201,3 +201,190 @@ fn opaque_bodies_are_left_alone() {
     assert_eq!(asked, 0);
     assert!(trace.changes.is_empty());
 }
+
+#[test]
+fn explain_reasons_are_worded_as_before() {
+    let set = rules(
+        r#"
+rules:
+  - id: by-method
+    description: method
+    when: { method: [PATCH, put] }
+    actions: [ { set_header: { name: x-a, value: "1" } } ]
+  - id: by-path
+    description: path
+    when: { path: '^/nowhere' }
+    actions: [ { set_header: { name: x-a, value: "1" } } ]
+  - id: by-resource
+    description: resource
+    when: { resource: [Group] }
+    actions: [ { set_header: { name: x-a, value: "1" } } ]
+  - id: by-endpoint
+    description: endpoint
+    when: { endpoint: [collection] }
+    actions: [ { set_header: { name: x-a, value: "1" } } ]
+  - id: by-header
+    description: header
+    when: { headers: { x-one: { present: false }, x-two: { present: true } } }
+    actions: [ { set_header: { name: x-a, value: "1" } } ]
+  - id: by-body
+    description: body
+    when: { body: '$.missing' }
+    actions: [ { remove: { select: '$.x' } } ]
+  - id: by-unless
+    description: unless
+    unless: { method: [GET] }
+    actions: [ { set_header: { name: x-a, value: "1" } } ]
+  - id: applies
+    description: always
+    actions: [ { set_header: { name: x-b, value: "1" } } ]
+"#,
+    );
+    let mut req = Request::new(Method::GET, "/scim/v2/Users/1");
+    req.body = Body::Json(json!({"a": 1}));
+    let mut trace = Trace::explaining();
+    run(&set, &mut req, None, &mut trace);
+    let reasons: Vec<(&str, bool, &str)> = trace
+        .considered
+        .iter()
+        .map(|c| (&*c.rule, c.applied, c.reason.as_str()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (
+                "by-method",
+                false,
+                "when: method GET is not one of PATCH, PUT"
+            ),
+            ("by-path", false, "when: path does not match `^/nowhere`"),
+            ("by-resource", false, "when: resource is User"),
+            ("by-endpoint", false, "when: endpoint is item"),
+            (
+                "by-header",
+                false,
+                "when: header x-two condition does not hold"
+            ),
+            (
+                "by-body",
+                false,
+                "when: body selects nothing at `$.missing`"
+            ),
+            ("by-unless", false, "unless: every condition holds"),
+            ("applies", true, "every condition holds"),
+        ]
+    );
+
+    let mut req = Request::new(Method::GET, "/elsewhere");
+    let mut trace = Trace::explaining();
+    run(&set, &mut req, None, &mut trace);
+    assert_eq!(
+        trace.considered[2].reason,
+        "when: the path names no SCIM resource"
+    );
+    assert_eq!(
+        trace.considered[3].reason,
+        "when: the path names no SCIM endpoint"
+    );
+    assert_eq!(trace.considered[5].reason, "when: there is no body");
+    for (body, reason) in [
+        (Body::Opaque, "when: the body is not JSON"),
+        (Body::Empty, "when: there is no body"),
+    ] {
+        let mut req = Request::new(Method::GET, "/scim/v2/Users");
+        req.body = body;
+        let mut trace = Trace::explaining();
+        run(&set, &mut req, None, &mut trace);
+        assert_eq!(trace.considered[5].reason, reason);
+    }
+}
+
+/// Evaluates `body` as a `method` to `path`, recording changes or not.
+fn outcome_with(
+    set: &RuleSet,
+    method: &Method,
+    path: &str,
+    body: &serde_json::Value,
+    trace: Trace,
+) -> (Request, Trace, Option<u16>) {
+    let mut req = Request::new(method.clone(), path);
+    req.body = Body::Unread;
+    let mut trace = trace;
+    let (out, _) = run(set, &mut req, Some(body.clone()), &mut trace);
+    let status = match out {
+        Outcome::Respond(r) => Some(r.status.as_u16()),
+        Outcome::Forward => None,
+    };
+    (req, trace, status)
+}
+
+#[test]
+fn not_recording_changes_edits_the_same_way() {
+    let env = MapEnv::default();
+    let options = LoadOptions {
+        env: &env,
+        secrets: SecretMode::Lenient,
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shipped = crate::rules::load(
+        &[
+            root.join("rules/dialects"),
+            root.join("rules/backends/no-groups.yaml"),
+        ],
+        &options,
+    )
+    .expect("shipped rules load");
+    assert!(!shipped.has_errors(), "{:#?}", shipped.diagnostics);
+    let every_action = rules(
+        r#"
+rules:
+  - id: all
+    description: every body action
+    when: { method: [PUT] }
+    actions:
+      - coerce: { select: '$.active', to: boolean }
+      - coerce: { select: '$.n', to: number }
+      - set: { select: '$', key: added, value: 1 }
+      - set: { select: '$.name', value: { given: x } }
+      - remove: { select: '$.emails[?@.drop]' }
+      - rename: { select: '$.Title', to: title }
+      - lowercase: { select: '$.emails[*].type' }
+      - patch_lowercase_op: {}
+      - patch_strip_urn: {}
+      - patch_drop_ops: { where: { path: '^members' }, if_empty: { status: 204 } }
+"#,
+    );
+    let bodies = [
+        json!({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"},{"op":"Replace","path":"urn:ietf:params:scim:schemas:core:2.0:User:displayName","value":"Babs"}]}),
+        json!({"Operations":[{"op":"Add","value":{"active":"True","emails":[{"primary":"TRUE"}]}},{"op":"add","path":"members","value":[{"value":"1"}]},{"op":"REMOVE","path":"urn:ietf:params:scim:schemas:core:2.0:Group:members"}]}),
+        json!({"operations":[{"op":"Remove","path":"members[value eq \"1\"]"}]}),
+        json!({"active":"False","n":"42","Title":"T","name":"n","emails":[{"type":"Work","primary":"true"},{"drop":true,"type":"x"}],"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group","http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"]}),
+    ];
+    let requests = [
+        (Method::PATCH, "/scim/v2/Users/1"),
+        (Method::PATCH, "/scim/v2/Groups/1"),
+        (Method::POST, "/scim/v2/Users"),
+        (Method::PUT, "/scim/v2/Groups/1"),
+        (Method::PUT, "/scim/v2/v2/Users/1"),
+    ];
+    let mut changed = 0;
+    for set in [&shipped.set, &every_action] {
+        for body in &bodies {
+            for (method, path) in &requests {
+                let (full, full_trace, full_status) =
+                    outcome_with(set, method, path, body, Trace::default());
+                let (quiet, quiet_trace, quiet_status) =
+                    outcome_with(set, method, path, body, Trace::without_changes());
+                assert_eq!(full.body, quiet.body, "{method} {path} {body}");
+                assert_eq!(full.path, quiet.path);
+                assert_eq!(full.headers, quiet.headers);
+                assert_eq!(full_status, quiet_status);
+                assert_eq!(full_trace.applied, quiet_trace.applied);
+                assert_eq!(full_trace.body_changed, quiet_trace.body_changed);
+                assert!(quiet_trace.changes.is_empty());
+                changed += usize::from(!full_trace.changes.is_empty());
+            }
+        }
+    }
+    assert!(changed > 10, "the cases must exercise the actions");
+}
