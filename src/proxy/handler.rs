@@ -75,7 +75,13 @@ impl RequestCtx {
             id,
             method: req.method().clone(),
             uri: req.uri().clone(),
-            trace: Trace::default(),
+            // Change records exist to be logged; when `rule applied` events
+            // are off, the engine does not build them.
+            trace: if events::rule_applied_enabled() {
+                Trace::default()
+            } else {
+                Trace::without_changes()
+            },
             upstream: None,
             local_rule: None,
             error: None,
@@ -182,7 +188,13 @@ async fn run(
                 request.body = if bytes.is_empty() {
                     Body::Empty
                 } else {
-                    match serde_json::from_slice(&bytes) {
+                    // Through &str when the bytes are UTF-8 (nearly always):
+                    // serde_json then skips validating every string again.
+                    let parsed = match std::str::from_utf8(&bytes) {
+                        Ok(text) => serde_json::from_str(text),
+                        Err(_) => serde_json::from_slice(&bytes),
+                    };
+                    match parsed {
                         Ok(v) => Body::Json(v),
                         Err(e) => {
                             return Err(ProxyError::InvalidJson {
@@ -257,7 +269,18 @@ async fn forward(
     // looked at it, otherwise streamed untouched.
     let body = if ctx.trace.body_changed {
         let bytes = match &request.body {
-            Body::Json(v) => serde_json::to_vec(v).unwrap_or_default(),
+            Body::Json(v) => {
+                // The rewritten body is about as long as the one read.
+                let mut out = Vec::with_capacity(raw_body.as_ref().map_or(256, |b| b.len() + 16));
+                match serde_json::to_writer(&mut out, v) {
+                    Ok(()) => out,
+                    Err(e) => {
+                        return Err(ProxyError::BadRewrite {
+                            detail: format!("cannot encode the rewritten body: {e}"),
+                        });
+                    }
+                }
+            }
             _ => Vec::new(),
         };
         request

@@ -26,11 +26,16 @@ impl fmt::Display for RequestId {
     }
 }
 
+/// Whether `rule applied` events are written (they are info events).
+pub fn rule_applied_enabled() -> bool {
+    tracing::enabled!(tracing::Level::INFO)
+}
+
 /// One applied change (rule id, action, target, before/after, redacted).
 pub fn rule_applied(request_id: RequestId, change: &Change, mode: ValueLogging) {
     // Redacting and encoding the values costs more than the event itself: skip
     // it when nobody listens at this level.
-    if !tracing::enabled!(tracing::Level::INFO) {
+    if !rule_applied_enabled() {
         return;
     }
     let (before, after) = if change.secret {
