@@ -28,7 +28,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (Some(listen), Some(upstream)) = (args.next(), args.next()) else {
         return Err("usage: hyper_floor LISTEN_ADDR UPSTREAM_ADDR".into());
     };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
         let listener = TcpListener::bind(&listen).await?;
         let idle: Idle = Arc::default();
