@@ -7,6 +7,8 @@
 #   scimshim-pass         scimshim, no rules, --log warn
 #   scimshim-pass-logged  scimshim, no rules, --log info (JSON lines to /dev/null)
 #   scimshim-rules        scimshim with rules/dialects, --log warn
+#   hyper-floor           examples/hyper_floor.rs: a bare hyper 1.x pass-through
+#                         with none of scimshim's work (FLOOR=0 leaves it out)
 # and drives each of them with wrk, GET and an Entra-style PATCH, in
 # interleaved rounds. It prints req/s, p50/p99 and req/s as a ratio to nginx,
 # then a reduced-load phase (added p99 over the upstream), then scimshim's peak
@@ -22,6 +24,7 @@
 #   SCIMSHIM_BIN          use this binary instead of `cargo build --release`
 #   NGINX_BIN, WRK_BIN    binaries (default: found on PATH or in sbin)
 #   KEEP_TMP=1            keep the temp dir (configs, logs, raw wrk output)
+#   FLOOR=1               also measure the hyper-floor example (0: skip it)
 #
 # Only processes started here are stopped (by PID) on exit. Every wrk run is
 # bounded by `timeout`. Nothing listens on anything but 127.0.0.1.
@@ -37,6 +40,7 @@ ROUNDS=${ROUNDS:-3}
 LOW_CONNS=${LOW_CONNS:-2}
 LOW_DURATION=${LOW_DURATION:-$DURATION}
 PIN=${PIN:-auto}
+FLOOR=${FLOOR:-1}
 BASE_PORT=${BASE_PORT:-18600}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -82,6 +86,13 @@ else
   SCIMSHIM_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/scimshim"
   case $SCIMSHIM_BIN in /*) ;; *) SCIMSHIM_BIN="$ROOT/$SCIMSHIM_BIN" ;; esac
   [ -x "$SCIMSHIM_BIN" ] || die "no binary at $SCIMSHIM_BIN after the build"
+fi
+FLOOR_BIN=""
+if [ "$FLOOR" = 1 ]; then
+  say "cargo build --release --example hyper_floor"
+  (cd "$ROOT" && cargo build --release --example hyper_floor) >&2 || die "building examples/hyper_floor.rs failed"
+  FLOOR_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/hyper_floor"
+  case $FLOOR_BIN in /*) ;; *) FLOOR_BIN="$ROOT/$FLOOR_BIN" ;; esac
 fi
 RULES_DIR="$ROOT/rules/dialects"
 [ -d "$RULES_DIR" ] || die "no rule directory at $RULES_DIR"
@@ -199,6 +210,7 @@ alloc_port PASS_PORT
 alloc_port LOGGED_PORT
 alloc_port RULES_PORT
 alloc_port PROBE_PORT
+alloc_port FLOOR_PORT
 
 mkdir -p "$TMP/upstream"
 { nginx_head "$TMP/upstream"; cat <<EOF
@@ -258,7 +270,12 @@ wait_listen scimshim-rules "$RULES_PORT"
 
 TARGETS=(upstream nginx scimshim-pass scimshim-pass-logged scimshim-rules)
 declare -A PORT_OF=([upstream]=$UP_PORT [nginx]=$NGX_PORT [scimshim-pass]=$PASS_PORT
-  [scimshim-pass-logged]=$LOGGED_PORT [scimshim-rules]=$RULES_PORT)
+  [scimshim-pass-logged]=$LOGGED_PORT [scimshim-rules]=$RULES_PORT [hyper-floor]=$FLOOR_PORT)
+if [ -n "$FLOOR_BIN" ]; then
+  start hyper-floor "$CPU_PROXY" "$TMP/hyper-floor.log" "$FLOOR_BIN" "127.0.0.1:$FLOOR_PORT" "127.0.0.1:$UP_PORT"
+  wait_listen hyper-floor "$FLOOR_PORT"
+  TARGETS+=(hyper-floor)
+fi
 METHODS=(GET PATCH)
 
 # ---- functional checks --------------------------------------------------------------
