@@ -7,23 +7,21 @@
 //!
 //! ```sh
 //! cargo build --release --example engine_bench
-//! valgrind --tool=callgrind --callgrind-out-file=/tmp/eb.out \
+//! out=$(mktemp)
+//! valgrind --tool=callgrind --callgrind-out-file="$out" \
 //!     target/release/examples/engine_bench 2000 patch
-//! callgrind_annotate /tmp/eb.out | head -60
+//! callgrind_annotate "$out" | head -60
 //! ```
 //!
-//! Arguments: `[N] [patch|get] [quiet] [str] [presize]` (defaults: 10000, patch).
+//! Arguments: `[N] [patch|get] [quiet]` (defaults: 10000, patch).
 //! Subtract a run with a small N from a run with a large N and divide by the
 //! difference to get the instructions per request without the cost of loading
 //! the rules.
 //!
-//! Without options the loop does what `src/proxy/handler.rs` does today. The
-//! options measure changes proposed for the handler:
-//! - `quiet`: `Trace::without_changes()` (the handler would use it when `rule
-//!   applied` events are off, i.e. `!tracing::enabled!(INFO)`);
-//! - `str`: check UTF-8 once with `std::str::from_utf8` and parse with
-//!   `serde_json::from_str` (falling back to `from_slice` for its error message);
-//! - `presize`: re-encode into a `Vec` with the received body's length reserved.
+//! The loop parses and re-encodes with the handler's own `Body::parse` and
+//! `Body::encode`. `quiet` runs it as the handler does when `rule applied`
+//! events are off (`Trace::without_changes()`); without it, change records are
+//! built as with info logging on.
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -48,12 +46,10 @@ enum Mode {
     Get,
 }
 
-/// Proposed handler changes to measure (see the module docs).
+/// How to run the loop (see the module docs).
 #[derive(Clone, Copy, Default)]
 struct Options {
     quiet: bool,
-    str_parse: bool,
-    presize: bool,
 }
 
 fn headers(mode: Mode) -> HeaderMap {
@@ -108,34 +104,15 @@ fn one(
         match rules::evaluate(set, cx, &mut request, resume, &mut trace) {
             Step::Done(outcome) => break outcome,
             Step::NeedBody(at) => {
-                let parsed = if opts.str_parse {
-                    match std::str::from_utf8(raw) {
-                        Ok(text) => serde_json::from_str(text),
-                        Err(_) => serde_json::from_slice(raw),
-                    }
-                } else {
-                    serde_json::from_slice(raw)
-                };
-                request.body = match parsed {
-                    Ok(v) => Body::Json(v),
-                    Err(_) => Body::Empty,
-                };
+                request.body = Body::parse(raw).unwrap_or(Body::Empty);
                 resume = at;
             }
         }
     };
     let forwarded = match outcome {
-        Outcome::Forward if trace.body_changed => match &request.body {
-            Body::Json(v) if opts.presize => {
-                let mut out = Vec::with_capacity(raw.len());
-                match serde_json::to_writer(&mut out, v) {
-                    Ok(()) => Some(out),
-                    Err(_) => Some(Vec::new()),
-                }
-            }
-            Body::Json(v) => Some(serde_json::to_vec(v).unwrap_or_default()),
-            _ => Some(Vec::new()),
-        },
+        Outcome::Forward if trace.body_changed => {
+            Some(request.body.encode(raw.len()).unwrap_or_default())
+        }
         _ => None,
     };
     let changes = trace.changes.len() + trace.applied.len();
@@ -157,10 +134,8 @@ fn main() -> ExitCode {
     for arg in args.iter().skip(2) {
         match arg.as_str() {
             "quiet" => opts.quiet = true,
-            "str" => opts.str_parse = true,
-            "presize" => opts.presize = true,
             other => {
-                eprintln!("unknown option `{other}`: use quiet, str or presize");
+                eprintln!("unknown option `{other}`: use quiet");
                 return ExitCode::from(2);
             }
         }

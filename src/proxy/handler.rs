@@ -185,24 +185,9 @@ async fn run(
                         ReadError::TimedOut => ProxyError::BodyTimeout,
                         ReadError::Broken(_) => ProxyError::BodyBroken,
                     })?;
-                request.body = if bytes.is_empty() {
-                    Body::Empty
-                } else {
-                    // Through &str when the bytes are UTF-8 (nearly always):
-                    // serde_json then skips validating every string again.
-                    let parsed = match std::str::from_utf8(&bytes) {
-                        Ok(text) => serde_json::from_str(text),
-                        Err(_) => serde_json::from_slice(&bytes),
-                    };
-                    match parsed {
-                        Ok(v) => Body::Json(v),
-                        Err(e) => {
-                            return Err(ProxyError::InvalidJson {
-                                detail: e.to_string(),
-                            });
-                        }
-                    }
-                };
+                request.body = Body::parse(&bytes).map_err(|e| ProxyError::InvalidJson {
+                    detail: e.to_string(),
+                })?;
                 raw_body = Some(bytes);
                 resume = at;
             }
@@ -268,21 +253,13 @@ async fn forward(
     // The body: re-encoded if a rule changed it, the bytes read if a rule only
     // looked at it, otherwise streamed untouched.
     let body = if ctx.trace.body_changed {
-        let bytes = match &request.body {
-            Body::Json(v) => {
-                // The rewritten body is about as long as the one read.
-                let mut out = Vec::with_capacity(raw_body.as_ref().map_or(256, |b| b.len() + 16));
-                match serde_json::to_writer(&mut out, v) {
-                    Ok(()) => out,
-                    Err(e) => {
-                        return Err(ProxyError::BadRewrite {
-                            detail: format!("cannot encode the rewritten body: {e}"),
-                        });
-                    }
-                }
-            }
-            _ => Vec::new(),
-        };
+        let read_len = raw_body.as_ref().map_or(256, Bytes::len);
+        let bytes = request
+            .body
+            .encode(read_len)
+            .map_err(|e| ProxyError::BadRewrite {
+                detail: format!("cannot encode the rewritten body: {e}"),
+            })?;
         request
             .headers
             .insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));

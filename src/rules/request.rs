@@ -19,6 +19,36 @@ pub enum Body {
     Opaque,
 }
 
+impl Body {
+    /// The body read from the wire: `Empty` for no bytes, else parsed JSON.
+    pub fn parse(bytes: &[u8]) -> Result<Body, serde_json::Error> {
+        if bytes.is_empty() {
+            return Ok(Body::Empty);
+        }
+        // Through &str when the bytes are UTF-8 (nearly always): serde_json
+        // then does not validate every string again. Other bytes go to
+        // from_slice, which reports where the bad byte is.
+        let parsed = match std::str::from_utf8(bytes) {
+            Ok(text) => serde_json::from_str(text),
+            Err(_) => serde_json::from_slice(bytes),
+        };
+        parsed.map(Body::Json)
+    }
+
+    /// The bytes to send for a body a rule changed (empty unless JSON).
+    /// `read_len` is the length of the body as read, to size the buffer.
+    pub fn encode(&self, read_len: usize) -> Result<Vec<u8>, serde_json::Error> {
+        match self {
+            Body::Json(v) => {
+                let mut out = Vec::with_capacity(read_len + 16);
+                serde_json::to_writer(&mut out, v)?;
+                Ok(out)
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+}
+
 /// A request being evaluated.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -64,6 +94,25 @@ pub fn is_json_content_type(value: Option<&str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bodies_parse_and_encode() {
+        assert_eq!(Body::parse(b"").unwrap(), Body::Empty);
+        let body = Body::parse(br#"{"active":false,"name":"J\u00f6rg"}"#).unwrap();
+        assert_eq!(
+            body,
+            Body::Json(serde_json::json!({"active": false, "name": "Jörg"}))
+        );
+        assert_eq!(
+            body.encode(0).unwrap(),
+            "{\"active\":false,\"name\":\"Jörg\"}".as_bytes()
+        );
+        assert!(Body::parse(b"{\"a\":").is_err());
+        // Not UTF-8: still an error, located by serde_json.
+        let err = Body::parse(b"{\"a\":\"\xff\"}").unwrap_err();
+        assert!(err.to_string().contains("line 1"), "{err}");
+        assert_eq!(Body::Opaque.encode(10).unwrap(), b"");
+    }
 
     #[test]
     fn json_content_types() {

@@ -769,7 +769,7 @@ async fn a_single_worker_thread_serves_and_rewrites() {
 }
 
 /// An upstream that closes a kept-alive connection once it has been idle for
-/// 15 ms, without saying so beforehand (no `Connection: close`), as servers
+/// 50 ms, without saying so beforehand (no `Connection: close`), as servers
 /// with short keep-alive timeouts and load balancers do. Counts connections.
 async fn impatient_upstream() -> (
     std::net::SocketAddr,
@@ -790,7 +790,7 @@ async fn impatient_upstream() -> (
             tokio::spawn(async move {
                 let mut buf = Vec::new();
                 let mut chunk = [0u8; 4096];
-                let idle = std::time::Duration::from_millis(15);
+                let idle = std::time::Duration::from_millis(50);
                 loop {
                     while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
                         buf.drain(..end + 4);
@@ -821,7 +821,7 @@ async fn impatient_upstream() -> (
 async fn upstream_connections_closed_by_the_upstream_are_not_reused() {
     let (addr, connections) = impatient_upstream().await;
     let upstream = format!("http://{addr}");
-    let mut expected = 0;
+    let mut pauses = 0;
     for threads in ["1", "2"] {
         let shim = Scimshim::start(&["--upstream", &upstream, "--worker-threads", threads]);
         let client = client::keep_alive();
@@ -834,14 +834,16 @@ async fn upstream_connections_closed_by_the_upstream_are_not_reused() {
                 reply.assert_status(200);
                 assert_eq!(reply.json()["kept"], "alive");
             }
-            expected += 1;
-            tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+            pauses += 1;
+            tokio::time::sleep(std::time::Duration::from_millis(120)).await;
         }
     }
-    assert_eq!(
-        connections.load(std::sync::atomic::Ordering::SeqCst),
-        expected,
-        "one upstream connection per pair of requests"
+    // Every pause costs a connection; reuse within a pair saves some (all of
+    // them unless the machine stalls for longer than the upstream's patience).
+    let used = connections.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        used >= pauses && used < 2 * pauses,
+        "{used} upstream connections for {pauses} pairs of requests"
     );
 }
 
