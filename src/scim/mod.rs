@@ -5,7 +5,10 @@
 
 pub mod classify;
 pub mod error;
+pub mod filter;
+pub mod patch;
 pub mod quirks;
+pub mod schema;
 pub mod urn;
 
 pub use classify::{Endpoint, EndpointKind, ResourceKind, classify};
