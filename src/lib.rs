@@ -6,6 +6,7 @@
 //! library; [`telemetry`] holds the log events.
 #![forbid(unsafe_code)]
 
+pub mod backend;
 pub mod cli;
 pub mod cmd;
 pub mod config;
