@@ -87,13 +87,7 @@ fn one(
         Mode::Patch => (Method::PATCH, Body::Opaque),
         Mode::Get => (Method::GET, Body::Empty),
     };
-    let mut request = rules::Request {
-        method,
-        path: PATH.to_string(),
-        query: None,
-        headers,
-        body,
-    };
+    let mut request = rules::Request::with_parts(method, PATH.to_string(), None, headers, body);
     let mut trace = if opts.quiet {
         Trace::without_changes()
     } else {
@@ -105,6 +99,13 @@ fn one(
             Step::Done(outcome) => break outcome,
             Step::NeedBody(at) => {
                 request.body = Body::parse(raw).unwrap_or(Body::Empty);
+                resume = at;
+            }
+            Step::NeedResource(at) => {
+                request.resource = rules::Fetched::Failed {
+                    status: 404,
+                    body: None,
+                };
                 resume = at;
             }
         }

@@ -138,11 +138,11 @@ pub enum ReadError {
 }
 
 /// Reads the whole body, failing once it passes `limit` bytes or `timeout`.
-pub async fn read_bounded(
-    body: Incoming,
-    limit: usize,
-    timeout: Duration,
-) -> Result<Bytes, ReadError> {
+pub async fn read_bounded<B>(body: B, limit: usize, timeout: Duration) -> Result<Bytes, ReadError>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
     let limited = Limited::new(body, limit);
     match tokio::time::timeout(timeout, limited.collect()).await {
         Err(_) => Err(ReadError::TimedOut),

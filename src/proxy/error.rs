@@ -55,6 +55,11 @@ pub enum ProxyError {
     },
     UpstreamUnreachable,
     UpstreamTimeout,
+    /// A response that response rules must read is larger than the limit,
+    /// or broke off while being read.
+    UpstreamResponseUnreadable {
+        detail: String,
+    },
     /// A bug: the handler panicked.
     Internal,
 }
@@ -68,7 +73,9 @@ impl ProxyError {
             | ProxyError::BodyBroken
             | ProxyError::InvalidJson { .. } => Origin::Client,
             ProxyError::BadRewrite { .. } | ProxyError::Internal => Origin::Proxy,
-            ProxyError::UpstreamUnreachable | ProxyError::UpstreamTimeout => Origin::Upstream,
+            ProxyError::UpstreamUnreachable
+            | ProxyError::UpstreamTimeout
+            | ProxyError::UpstreamResponseUnreadable { .. } => Origin::Upstream,
         }
     }
 
@@ -83,6 +90,7 @@ impl ProxyError {
             ProxyError::BadRewrite { .. } => "bad-rewrite",
             ProxyError::UpstreamUnreachable => "upstream-unreachable",
             ProxyError::UpstreamTimeout => "upstream-timeout",
+            ProxyError::UpstreamResponseUnreadable { .. } => "upstream-response-unreadable",
             ProxyError::Internal => "internal",
         }
     }
@@ -121,6 +129,13 @@ impl ProxyError {
             ProxyError::UpstreamTimeout => {
                 ScimError::new(504, None, "the SCIM backend did not answer in time")
             }
+            ProxyError::UpstreamResponseUnreadable { detail } => ScimError::new(
+                502,
+                None,
+                format!(
+                    "the SCIM backend's response could not be read for the response rules: {detail}"
+                ),
+            ),
             ProxyError::Internal => ScimError::new(
                 500,
                 None,

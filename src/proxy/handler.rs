@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HOST};
 use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
 use http_body::Body as _;
 use hyper::body::Incoming;
@@ -18,26 +18,54 @@ use super::error::{ProxyError, X_SCIMSHIM_RULE, scim_response};
 use super::headers;
 use crate::rules::eval::Context;
 use crate::rules::request::is_json_content_type;
-use crate::rules::{self, Body, LocalResponse, Outcome, Resume, Step, Trace};
-use crate::scim::{classify, classify::strip_base};
+use crate::rules::{self, Body, LocalResponse, Outcome, Resume, RuleSet, Step, Trace};
+use crate::scim::{classify, classify::strip_base, urn};
 use crate::telemetry::events::{self, RequestDone, RequestId};
 
 /// Handles one request. Never fails: errors are SCIM error responses.
 pub async fn handle(proxy: Arc<Proxy>, req: Request<Incoming>, peer: &Peer) -> Response<ProxyBody> {
-    let mut ctx = RequestCtx::new(proxy.ids.next(), &req);
+    let mut ctx = RequestCtx::new(proxy.ids.next(), &req, proxy.announce_applied);
     let response = match run(&proxy, req, peer, &mut ctx).await {
         Ok(resp) => resp,
         Err(err) => {
             ctx.error = Some((err.origin().as_str(), err.kind()));
-            if let ProxyError::InvalidJson { detail } | ProxyError::BadRewrite { detail } = &err {
+            if let ProxyError::InvalidJson { detail }
+            | ProxyError::BadRewrite { detail }
+            | ProxyError::UpstreamResponseUnreadable { detail } = &err
+            {
                 events::error_detail(ctx.id, err.origin().as_str(), err.kind(), detail);
             }
             err.into_response()
         }
     };
+    let mut response = response;
+    if proxy.announce_applied
+        && let Some(v) = changed_by(&ctx.trace)
+    {
+        response.headers_mut().insert(X_SCIMSHIM_APPLIED.clone(), v);
+    }
     ctx.finish(&proxy.base_path, response.status());
     response
 }
+
+/// The rules that changed something, in order, once each.
+fn changed_by(trace: &Trace) -> Option<HeaderValue> {
+    let mut rules: Vec<&str> = Vec::new();
+    for c in &trace.changes {
+        if !rules.contains(&&*c.rule) {
+            rules.push(&c.rule);
+        }
+    }
+    if rules.is_empty() {
+        return None;
+    }
+    HeaderValue::from_str(&rules.join(", ")).ok()
+}
+
+/// Names the rules that changed a request or its response (only with
+/// [`Proxy::announce_applied`]).
+pub static X_SCIMSHIM_APPLIED: http::HeaderName =
+    http::HeaderName::from_static("x-scimshim-applied");
 
 /// The client end of a connection, worked out once per connection.
 pub struct Peer {
@@ -70,14 +98,14 @@ struct RequestCtx {
 }
 
 impl RequestCtx {
-    fn new(id: RequestId, req: &Request<Incoming>) -> Self {
+    fn new(id: RequestId, req: &Request<Incoming>, keep_changes: bool) -> Self {
         RequestCtx {
             id,
             method: req.method().clone(),
             uri: req.uri().clone(),
             // Change records exist to be logged; when `rule applied` events
             // are off, the engine does not build them.
-            trace: if events::rule_applied_enabled() {
+            trace: if keep_changes || events::rule_applied_enabled() {
                 Trace::default()
             } else {
                 Trace::without_changes()
@@ -138,13 +166,13 @@ async fn run(
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let mut request = rules::Request {
-        method: parts.method,
-        path: parts.uri.path().to_string(),
-        query: parts.uri.query().map(str::to_string),
-        headers: parts.headers,
-        body: body_state,
-    };
+    let mut request = rules::Request::with_parts(
+        parts.method,
+        parts.uri.path().to_string(),
+        parts.uri.query().map(str::to_string),
+        parts.headers,
+        body_state,
+    );
 
     // Rules only see requests inside the base path; anything else is a 404
     // before a body is read or a rule runs.
@@ -161,9 +189,17 @@ async fn run(
     let mut incoming = Some(incoming);
     let mut raw_body: Option<Bytes> = None;
     let mut resume = Resume::START;
+    // The request as it was when a rule first asked for the resource, and where
+    // evaluation resumed: a retry after 412 starts again from there.
+    let mut fetched_at: Option<(rules::Request, Resume)> = None;
     let outcome = loop {
         match rules::evaluate(&rule_set, &cx, &mut request, resume, &mut ctx.trace) {
             Step::Done(outcome) => break outcome,
+            Step::NeedResource(at) => {
+                fetched_at = Some((request.clone(), at));
+                request.resource = fetch_resource(proxy, &request, peer, ctx).await?;
+                resume = at;
+            }
             Step::NeedBody(at) => {
                 let Some(stream) = incoming.take() else {
                     // Cannot happen: the body is read once, then it is no longer Unread.
@@ -193,19 +229,291 @@ async fn run(
             }
         }
     };
-    for change in &ctx.trace.changes {
+    let mut logged = log_changes(proxy, ctx, 0);
+
+    let mut retries = 0u8;
+    let mut outcome = outcome;
+    let mut request = request;
+    loop {
+        match outcome {
+            Outcome::Respond(local) => {
+                ctx.local_rule = Some(local.rule.clone());
+                return Ok(local_response(local));
+            }
+            Outcome::Forward => {}
+        }
+        let reply = std::mem::take(&mut request.reply);
+        let response = forward(
+            proxy,
+            request,
+            incoming.take(),
+            raw_body.clone(),
+            peer,
+            original_host.clone(),
+            ctx,
+        )
+        .await?;
+        // A PUT made from a PATCH met a changed resource: fetch it again and
+        // re-run the rules from the fetch, a bounded number of times.
+        if response.status() == StatusCode::PRECONDITION_FAILED
+            && let Some((rule, max)) = &reply.retry_on_precondition
+            && retries < *max
+            && let Some((snapshot, at)) = &fetched_at
+        {
+            retries += 1;
+            events::precondition_retry(ctx.id, rule, retries, *max);
+            drain(response, proxy.timeout).await;
+            request = snapshot.clone();
+            request.resource = fetch_resource(proxy, &request, peer, ctx).await?;
+            let mut resume = *at;
+            outcome = loop {
+                match rules::evaluate(&rule_set, &cx, &mut request, resume, &mut ctx.trace) {
+                    Step::Done(o) => break o,
+                    Step::NeedResource(at) => {
+                        request.resource = fetch_resource(proxy, &request, peer, ctx).await?;
+                        resume = at;
+                    }
+                    // The body was read before the first fetch.
+                    Step::NeedBody(at) => {
+                        request.body = Body::Empty;
+                        resume = at;
+                    }
+                }
+            };
+            logged = log_changes(proxy, ctx, logged);
+            continue;
+        }
+        let response = respond_phase(proxy, &rule_set, &cx, response, &reply, ctx).await?;
+        log_changes(proxy, ctx, logged);
+        return Ok(response);
+    }
+}
+
+/// Logs the trace's changes from `from` on; returns how many are logged.
+fn log_changes(proxy: &Proxy, ctx: &RequestCtx, from: usize) -> usize {
+    for change in ctx.trace.changes.iter().skip(from) {
         events::rule_applied(ctx.id, change, proxy.log_values);
     }
+    ctx.trace.changes.len()
+}
 
-    match outcome {
-        Outcome::Respond(local) => {
-            ctx.local_rule = Some(local.rule.clone());
-            Ok(local_response(local))
+/// Reads and drops a response body we will not pass on, so that its
+/// connection can go back to the pool.
+async fn drain(response: Response<ProxyBody>, timeout: Duration) {
+    let _ = body::read_bounded(response.into_body(), DRAIN_LIMIT, timeout).await;
+}
+
+/// How much of an unwanted response body is read to save its connection.
+const DRAIN_LIMIT: usize = 64 * 1024;
+
+/// The most of a response body that response rules read.
+const RESPONSE_RULES_LIMIT: usize = 16 * 1024 * 1024;
+
+/// GETs the resource a rule asked for, with the request's credentials as the
+/// rules left them so far. A 2xx JSON answer is [`rules::Fetched::Found`];
+/// any other answer is kept as [`rules::Fetched::Failed`] for the action to
+/// relay. Logged as an `upstream fetch` event.
+async fn fetch_resource(
+    proxy: &Proxy,
+    request: &rules::Request,
+    peer: &Peer,
+    ctx: &mut RequestCtx,
+) -> Result<rules::Fetched, ProxyError> {
+    let rel = strip_base(&request.path, &proxy.base_path).ok_or_else(|| ProxyError::NotFound {
+        base_path: proxy.base_path.clone(),
+    })?;
+    let uri = proxy
+        .upstream
+        .uri(rel, None, None)
+        .map_err(|e| ProxyError::BadRewrite {
+            detail: format!("path `{}`: {e}", request.path),
+        })?;
+    let mut headers = request.headers.clone();
+    for name in [
+        CONTENT_TYPE,
+        CONTENT_LENGTH,
+        http::header::IF_MATCH,
+        http::header::IF_NONE_MATCH,
+        http::header::TRANSFER_ENCODING,
+    ] {
+        headers.remove(name);
+    }
+    headers.insert(ACCEPT, HeaderValue::from_static(urn::MEDIA_TYPE));
+    headers::strip_hop_by_hop(&mut headers);
+    headers::set_forwarding(
+        &mut headers,
+        &proxy.upstream.host,
+        &peer.forwarded_for,
+        proxy.scheme,
+        None,
+    );
+    let mut get = Request::new(body::full(Bytes::new()));
+    *get.method_mut() = Method::GET;
+    *get.uri_mut() = uri;
+    *get.headers_mut() = headers;
+    let started = Instant::now();
+    let response = match tokio::time::timeout(proxy.timeout, proxy.upstream.pool.send(get)).await {
+        Err(_) => return Err(ProxyError::UpstreamTimeout),
+        Ok(Err(e)) => {
+            events::error_detail(
+                ctx.id,
+                "upstream",
+                "upstream-unreachable",
+                &error_chain(&*e),
+            );
+            return Err(ProxyError::UpstreamUnreachable);
         }
-        Outcome::Forward => {
-            forward(proxy, request, incoming, raw_body, peer, original_host, ctx).await
+        Ok(Ok(r)) => r,
+    };
+    let status = response.status();
+    let etag = response
+        .headers()
+        .get(ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let bytes = body::read_bounded(response.into_body(), RESPONSE_RULES_LIMIT, proxy.timeout)
+        .await
+        .map_err(|e| ProxyError::UpstreamResponseUnreadable {
+            detail: format!("fetching {}: {e:?}", request.path),
+        })?;
+    events::resource_fetched(ctx.id, &request.path, status.as_u16(), started.elapsed());
+    let json = serde_json::from_slice::<serde_json::Value>(&bytes).ok();
+    Ok(match json {
+        Some(resource) if status.is_success() && resource.is_object() => {
+            rules::Fetched::Found { resource, etag }
+        }
+        body => rules::Fetched::Failed {
+            status: if status.is_success() {
+                502
+            } else {
+                status.as_u16()
+            },
+            body,
+        },
+    })
+}
+
+/// The upstream's response on its way back: the reply plan of the request's
+/// actions, then response rules. A response no rule touches streams through.
+async fn respond_phase(
+    proxy: &Proxy,
+    rule_set: &RuleSet,
+    cx: &Context<'_>,
+    response: Response<ProxyBody>,
+    reply: &rules::ReplyPlan,
+    ctx: &mut RequestCtx,
+) -> Result<Response<ProxyBody>, ProxyError> {
+    if let Some(rule) = &reply.no_content_on_success
+        && response.status().is_success()
+        && response.status() != StatusCode::NO_CONTENT
+    {
+        // The client sent a DELETE; it gets what a DELETE gets.
+        ctx.trace.change(
+            rule,
+            "delete_as_deactivate",
+            "status".into(),
+            serde_json::Value::from(response.status().as_u16()),
+            serde_json::Value::from(204),
+        );
+        let (mut parts, body) = response.into_parts();
+        drain(Response::new(body), proxy.timeout).await;
+        parts.status = StatusCode::NO_CONTENT;
+        parts.headers.remove(CONTENT_TYPE);
+        parts.headers.remove(CONTENT_LENGTH);
+        return Ok(Response::from_parts(parts, body::full(Bytes::new())));
+    }
+    if rule_set.response.is_empty() {
+        return Ok(response);
+    }
+    let (mut parts, upstream_body) = response.into_parts();
+    let content_type = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let body_state = if upstream_body.is_end_stream() {
+        Body::Empty
+    } else if content_type.is_some() && is_json_content_type(content_type) {
+        Body::Unread
+    } else {
+        Body::Opaque
+    };
+    let mut message = rules::Request::with_parts(
+        ctx.method.clone(),
+        ctx.uri.path().to_string(),
+        ctx.uri.query().map(str::to_string),
+        std::mem::take(&mut parts.headers),
+        body_state,
+    );
+    message.status = Some(parts.status.as_u16());
+    let mut trace = if ctx.trace.record_changes {
+        Trace::default()
+    } else {
+        Trace::without_changes()
+    };
+    let mut upstream_body = Some(upstream_body);
+    let mut raw: Option<Bytes> = None;
+    let mut resume = Resume::START;
+    loop {
+        match rules::evaluate_response(rule_set, cx, &mut message, resume, &mut trace) {
+            Step::Done(_) => break,
+            Step::NeedResource(at) => resume = at,
+            Step::NeedBody(at) => {
+                resume = at;
+                let Some(b) = upstream_body.take() else {
+                    message.body = Body::Empty;
+                    continue;
+                };
+                let bytes = body::read_bounded(b, RESPONSE_RULES_LIMIT, proxy.timeout)
+                    .await
+                    .map_err(|e| ProxyError::UpstreamResponseUnreadable {
+                        detail: match e {
+                            ReadError::TooLarge => {
+                                format!("larger than {RESPONSE_RULES_LIMIT} bytes")
+                            }
+                            ReadError::TimedOut => "timed out".into(),
+                            ReadError::Broken(d) => d,
+                        },
+                    })?;
+                // A body that says JSON but is not stays as it was.
+                message.body = Body::parse(&bytes).unwrap_or(Body::Opaque);
+                raw = Some(bytes);
+            }
         }
     }
+    ctx.trace.applied.append(&mut trace.applied);
+    ctx.trace.changes.append(&mut trace.changes);
+    parts.headers = message.headers;
+    let body = if trace.body_changed {
+        let read_len = raw.as_ref().map_or(256, Bytes::len);
+        let bytes = message
+            .body
+            .encode(read_len)
+            .map_err(|e| ProxyError::BadRewrite {
+                detail: format!("cannot encode the rewritten response body: {e}"),
+            })?;
+        parts
+            .headers
+            .insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+        body::full(bytes)
+    } else if let Some(bytes) = raw {
+        parts
+            .headers
+            .insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+        body::full(bytes)
+    } else {
+        match upstream_body {
+            Some(b) => b,
+            None => body::full(Bytes::new()),
+        }
+    };
+    if trace.body_changed || body_is_full(&body) {
+        parts.headers.remove(http::header::TRANSFER_ENCODING);
+    }
+    Ok(Response::from_parts(parts, body))
+}
+
+fn body_is_full(body: &ProxyBody) -> bool {
+    matches!(body, ProxyBody::Full(_))
 }
 
 fn local_response(local: LocalResponse) -> Response<ProxyBody> {

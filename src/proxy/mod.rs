@@ -41,6 +41,9 @@ pub struct Proxy {
     pub log_values: ValueLogging,
     /// `http` or `https`, for `X-Forwarded-Proto`.
     pub scheme: &'static str,
+    /// Name the applied rules in an `x-scimshim-applied` response header
+    /// (`scimshim demo`; off in `serve`, where the log says it).
+    pub announce_applied: bool,
     ids: RequestIds,
 }
 
@@ -61,6 +64,7 @@ impl Proxy {
             timeout,
             log_values,
             scheme: "http",
+            announce_applied: false,
             ids: RequestIds::new(),
         })
     }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use super::actions::{Action, CompileCx};
 use super::diagnostic::Problem;
 use super::matcher::Condition;
-use super::model::{ActionSpec, MatchSpec};
-use super::rule::{Rule, RuleSource};
+use super::model::{ActionSpec, MatchSpec, PhaseSpec};
+use super::rule::{Phase, Rule, RuleSource};
 use super::yaml::FieldPath;
 use crate::scim::quirks;
 
@@ -30,6 +30,7 @@ pub struct RuleParts {
     pub quirks: Vec<String>,
     pub when: MatchSpec,
     pub unless: Option<MatchSpec>,
+    pub phase: Option<PhaseSpec>,
     /// The actions that could be read, with their index in the file.
     pub actions: Vec<(usize, ActionSpec)>,
     /// How many actions the file lists.
@@ -90,9 +91,33 @@ pub fn compile_rule(spec: &RuleParts, source: RuleSource, cx: &mut CompileCx) ->
             None,
         );
     }
+    let phase = match spec.phase {
+        Some(PhaseSpec::Response) => Phase::Response,
+        Some(PhaseSpec::Request) | None => Phase::Request,
+    };
+    if phase == Phase::Request {
+        for (name, m) in [("when", Some(&spec.when)), ("unless", spec.unless.as_ref())] {
+            if m.is_some_and(|m| m.status.is_some()) {
+                cx.error(
+                    root.key(name).key("status"),
+                    "a status condition never holds on a request",
+                    Some("add `phase: response` to the rule"),
+                );
+            }
+        }
+    }
     let mut actions = Vec::with_capacity(spec.actions.len());
     for (i, a) in &spec.actions {
         let (i, field) = (*i, root.key("actions").index(*i));
+        if phase == Phase::Response && !a.works_on_responses() {
+            cx.error(
+                field.key(a.name()),
+                format!("`{}` cannot run on a response", a.name()),
+                Some("response rules may use set_header, remove_header, coerce, set, remove, rename, lowercase and manager_shape"),
+            );
+            continue;
+        }
+
         if matches!(a, ActionSpec::Respond(_)) && i + 1 < spec.action_count {
             cx.push(
                 Problem::warning(field.clone(), "actions after `respond` never run")
@@ -126,6 +151,7 @@ pub fn compile_rule(spec: &RuleParts, source: RuleSource, cx: &mut CompileCx) ->
         unless,
         actions,
         needs_body,
+        phase,
     })
 }
 

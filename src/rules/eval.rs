@@ -8,7 +8,7 @@
 
 use super::actions::{Flow, LocalResponse};
 use super::matcher::{HeadMatch, Miss};
-use super::request::{Body, Request};
+use super::request::{Body, Fetched, Request};
 use super::rule::{Rule, RuleSet};
 use super::trace::Trace;
 
@@ -35,6 +35,9 @@ pub enum Step {
     Done(Outcome),
     /// Read the body into [`Request::body`] and call again with this [`Resume`].
     NeedBody(Resume),
+    /// Fetch the addressed resource from the upstream into
+    /// [`Request::resource`] and call again with this [`Resume`].
+    NeedResource(Resume),
 }
 
 /// Static facts about where the request arrived.
@@ -44,7 +47,7 @@ pub struct Context<'a> {
     pub base_path: &'a str,
 }
 
-/// Applies `rules` to `req`, starting at `from`.
+/// Applies the request rules of `rules` to `req`, starting at `from`.
 pub fn evaluate(
     rules: &RuleSet,
     cx: &Context,
@@ -52,7 +55,24 @@ pub fn evaluate(
     from: Resume,
     trace: &mut Trace,
 ) -> Step {
-    for (index, rule) in rules.rules.iter().enumerate().skip(from.0) {
+    run(&rules.rules, cx, req, from, trace)
+}
+
+/// Applies the response rules of `rules` to `resp`: the upstream's response,
+/// carrying the request's method and path and the response's `status`,
+/// headers and body. Only [`Step::NeedBody`] pauses it.
+pub fn evaluate_response(
+    rules: &RuleSet,
+    cx: &Context,
+    resp: &mut Request,
+    from: Resume,
+    trace: &mut Trace,
+) -> Step {
+    run(&rules.response, cx, resp, from, trace)
+}
+
+fn run(rules: &[Rule], cx: &Context, req: &mut Request, from: Resume, trace: &mut Trace) -> Step {
+    for (index, rule) in rules.iter().enumerate().skip(from.0) {
         match test(rule, cx, req) {
             Test::No(why) => {
                 trace.consider(&rule.id, false, || why.describe(rule, req));
@@ -60,6 +80,11 @@ pub fn evaluate(
             }
             Test::NeedBody => return Step::NeedBody(Resume(index)),
             Test::Yes => {}
+        }
+        if matches!(req.resource, Fetched::NotFetched)
+            && rule.actions.iter().any(|a| a.wants_resource(req))
+        {
+            return Step::NeedResource(Resume(index));
         }
         trace.consider(&rule.id, true, || "every condition holds".into());
         trace.applied.push(rule.id.clone());

@@ -10,7 +10,7 @@ use super::actions::{CompileCx, SecretMode};
 use super::compile::RuleParts;
 use super::compile::compile_rule;
 use super::diagnostic::{Diagnostic, Problem, Severity};
-use super::model::{ActionSpec, MatchSpec};
+use super::model::{ActionSpec, MatchSpec, PhaseSpec};
 use super::rule::{LoadedFile, Rule, RuleSet, RuleSource};
 use super::secret::Env;
 use super::yaml::{self, FieldPath, Kind, Node, Seg};
@@ -96,12 +96,38 @@ pub fn load(paths: &[PathBuf], options: &LoadOptions) -> Result<Loaded, LoadErro
     }
     // Diagnostics are already in file order, then rule order, then field order.
     Ok(Loaded {
-        set: RuleSet {
-            rules,
-            files: loaded_files,
-        },
+        set: RuleSet::new(rules, loaded_files),
         diagnostics,
     })
+}
+
+/// Loads several rule files given as text, in order, as if read from their
+/// names (the rules built into the binary for `scimshim demo`).
+pub fn load_strs(files: &[(&str, &str)], options: &LoadOptions) -> Loaded {
+    let mut rules = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut seen = HashMap::new();
+    let mut loaded = Vec::new();
+    for (name, text) in files {
+        let before = rules.len();
+        load_file(
+            Path::new(name),
+            text.as_bytes(),
+            options,
+            &mut rules,
+            &mut diagnostics,
+            &mut seen,
+        );
+        loaded.push(LoadedFile {
+            path: Path::new(name).to_path_buf(),
+            rules: rules.len() - before,
+            bytes: text.len(),
+        });
+    }
+    Loaded {
+        set: RuleSet::new(rules, loaded),
+        diagnostics,
+    }
 }
 
 /// Loads rules from text, as if read from `name` (for tests, `explain`, `test`).
@@ -123,7 +149,7 @@ pub fn load_str(name: &Path, text: &str, options: &LoadOptions) -> Loaded {
         bytes: text.len(),
     }];
     Loaded {
-        set: RuleSet { rules, files },
+        set: RuleSet::new(rules, files),
         diagnostics,
     }
 }
@@ -328,7 +354,15 @@ fn load_file(
     }
 }
 
-const RULE_FIELDS: [&str; 6] = ["id", "description", "quirks", "when", "unless", "actions"];
+const RULE_FIELDS: [&str; 7] = [
+    "id",
+    "description",
+    "quirks",
+    "phase",
+    "when",
+    "unless",
+    "actions",
+];
 
 /// Deserialises a rule field by field, and its actions one by one, so that one
 /// mistake does not hide the others.
@@ -393,6 +427,9 @@ fn parse_parts(item: &Node) -> (RuleParts, Vec<Problem>) {
         .and_then(|v| typed("description", v, &mut problems));
     if let Some(v) = field("quirks", false, &mut problems) {
         parts.quirks = typed("quirks", v, &mut problems).unwrap_or_default();
+    }
+    if let Some(v) = field("phase", false, &mut problems) {
+        parts.phase = typed::<Option<PhaseSpec>>("phase", v, &mut problems).flatten();
     }
     if let Some(v) = field("when", false, &mut problems) {
         parts.when = typed::<Option<MatchSpec>>("when", v, &mut problems)

@@ -25,6 +25,8 @@ pub struct Condition {
     endpoints: Option<Vec<EndpointKind>>,
     headers: Vec<(HeaderName, HeaderTest)>,
     body: Option<JsonPath>,
+    /// Response statuses (response rules only).
+    status: Option<Vec<u16>>,
 }
 
 /// The outcome of testing the parts of a condition that need no body.
@@ -42,6 +44,8 @@ pub enum HeadMatch {
 pub enum Miss {
     Method,
     Path,
+    /// The response status is not one of those listed (or this is a request).
+    Status,
     /// The resource the path names (`None`: it names none).
     Resource(Option<ResourceKind>),
     /// The endpoint kind the path names (`None`: it names none).
@@ -136,6 +140,18 @@ impl Condition {
         if let Some(b) = &spec.body {
             c.body = cx.jsonpath(field.key("body"), b);
         }
+        if let Some(statuses) = &spec.status {
+            for (i, s) in statuses.iter().enumerate() {
+                if !(100..=599).contains(s) {
+                    cx.error(
+                        field.key("status").index(i),
+                        format!("`{s}` is not an HTTP status"),
+                        Some("a number from 100 to 599"),
+                    );
+                }
+            }
+            c.status = Some(statuses.clone());
+        }
         c
     }
 
@@ -154,6 +170,11 @@ impl Condition {
             && !re.is_match(&req.path)
         {
             return HeadMatch::No(Miss::Path);
+        }
+        if let Some(statuses) = &self.status
+            && !req.status.is_some_and(|s| statuses.contains(&s))
+        {
+            return HeadMatch::No(Miss::Status);
         }
         if self.resources.is_some() || self.endpoints.is_some() {
             let endpoint = classify(&req.path, base_path);
@@ -214,6 +235,10 @@ impl Condition {
                 "path does not match `{}`",
                 self.path.as_ref().map_or("", Regex::as_str)
             ),
+            Miss::Status => match req.status {
+                Some(s) => format!("status {s} is not one of those listed"),
+                None => "a status condition only holds on responses".into(),
+            },
             Miss::Resource(Some(r)) => format!("resource is {r}"),
             Miss::Resource(None) => "the path names no SCIM resource".into(),
             Miss::Endpoint(Some(e)) => format!("endpoint is {}", e.as_str()),

@@ -21,8 +21,8 @@ pub mod yaml;
 
 pub use actions::{Flow, LocalResponse, SecretMode};
 pub use diagnostic::{Diagnostic, Severity};
-pub use eval::{Outcome, Resume, Step, evaluate};
-pub use load::{LoadError, LoadOptions, Loaded, load};
-pub use request::{Body, Request};
+pub use eval::{Outcome, Resume, Step, evaluate, evaluate_response};
+pub use load::{LoadError, LoadOptions, Loaded, load, load_strs};
+pub use request::{Body, Fetched, ReplyPlan, Request};
 pub use rule::{LoadedFile, Rule, RuleSet, RuleSource};
 pub use trace::{Change, Trace};

@@ -30,6 +30,12 @@ pub struct RuleSpec {
     /// Quirk ids from the dialect catalog this rule addresses, e.g. `ENTRA-02`.
     #[serde(default)]
     pub quirks: Vec<String>,
+    /// `request` (the default): the rule edits or answers the request before it
+    /// is forwarded. `response`: the rule edits the upstream's response before
+    /// it goes back; its conditions see the request's method and path and the
+    /// response's status, headers and body.
+    #[serde(default)]
+    pub phase: Option<PhaseSpec>,
     /// Conditions that must all hold for the rule to apply. Omitted: always.
     #[serde(default)]
     pub when: MatchSpec,
@@ -38,6 +44,14 @@ pub struct RuleSpec {
     pub unless: Option<MatchSpec>,
     /// What the rule does, in order. At least one.
     pub actions: Vec<ActionSpec>,
+}
+
+/// When a rule runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PhaseSpec {
+    Request,
+    Response,
 }
 
 /// Request conditions. Every field given must hold (AND); a list matches when any
@@ -67,6 +81,9 @@ pub struct MatchSpec {
     /// at least one node. A rule with a body condition reads the body.
     #[serde(default)]
     pub body: Option<String>,
+    /// Response rules only: the upstream response's status is one of these.
+    #[serde(default)]
+    pub status: Option<Vec<u16>>,
 }
 
 /// A condition on one header.
@@ -111,8 +128,43 @@ pub enum ActionSpec {
     PatchStripUrn(PatchStripUrnSpec),
     /// PATCH: drop the operations a predicate selects.
     PatchDropOps(PatchDropOpsSpec),
+    /// PATCH: lower-case `op`, strip core-schema URNs from paths, name the
+    /// `Operations` member canonically, add a missing `schemas`, and rebuild
+    /// path-less values with dotted or URN-qualified keys into a partial
+    /// resource (ENTRA-01, ENTRA-05, ENTRA-06).
+    NormalizePatch(EmptySpec),
+    /// PATCH: turn a removal of `members` carrying a value list into one
+    /// filtered removal per member, so that no server empties the group
+    /// (ENTRA-04, JUMPCLOUD-03).
+    MembersRemoveByValue(EmptySpec),
+    /// PATCH: an add/replace on `attr[filter].sub` whose filter matches no
+    /// element of the current resource becomes an add of a new element
+    /// (ENTRA-07). Fetches the resource from the upstream first.
+    UpsertFilteredPath(EmptySpec),
+    /// A bare-string `manager` becomes `{"value": ...}`, in requests and, on a
+    /// response rule, in responses (ENTRA-08).
+    ManagerShape(EmptySpec),
+    /// For a backend without PATCH: fetch the resource, apply the PATCH to it
+    /// and send the result as a PUT, with `If-Match` when the backend gives an
+    /// ETag, retrying on `412`.
+    PatchViaPut(PatchViaPutSpec),
+    /// Deprovisioning by deactivation: a `DELETE /Users/{id}` becomes a PATCH
+    /// setting `active` to false; the client still gets `204`.
+    DeleteAsDeactivate(EmptySpec),
+    /// Deprovisioning by deletion: a PATCH whose only effect is setting
+    /// `active` to false becomes `DELETE`.
+    DeactivateAsDelete(EmptySpec),
     /// Answer locally instead of forwarding.
     Respond(RespondSpec),
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchViaPutSpec {
+    /// How many times to fetch again and retry after `412 Precondition
+    /// Failed` (someone else changed the resource meanwhile). Default 3, at most 10.
+    #[serde(default)]
+    pub retries: Option<u8>,
 }
 
 /// No options.
@@ -311,8 +363,31 @@ impl ActionSpec {
             ActionSpec::PatchLowercaseOp(_) => "patch_lowercase_op",
             ActionSpec::PatchStripUrn(_) => "patch_strip_urn",
             ActionSpec::PatchDropOps(_) => "patch_drop_ops",
+            ActionSpec::NormalizePatch(_) => "normalize_patch",
+            ActionSpec::MembersRemoveByValue(_) => "members_remove_by_value",
+            ActionSpec::UpsertFilteredPath(_) => "upsert_filtered_path",
+            ActionSpec::ManagerShape(_) => "manager_shape",
+            ActionSpec::PatchViaPut(_) => "patch_via_put",
+            ActionSpec::DeleteAsDeactivate(_) => "delete_as_deactivate",
+            ActionSpec::DeactivateAsDelete(_) => "deactivate_as_delete",
             ActionSpec::Respond(_) => "respond",
         }
+    }
+
+    /// Whether the action may run in a response rule (it edits only headers
+    /// or the JSON body).
+    pub fn works_on_responses(&self) -> bool {
+        matches!(
+            self,
+            ActionSpec::SetHeader(_)
+                | ActionSpec::RemoveHeader(_)
+                | ActionSpec::Coerce(_)
+                | ActionSpec::Set(_)
+                | ActionSpec::Remove(_)
+                | ActionSpec::Rename(_)
+                | ActionSpec::Lowercase(_)
+                | ActionSpec::ManagerShape(_)
+        )
     }
 }
 

@@ -2,6 +2,8 @@
 //! from the HTTP request and turns it back into one; `explain` and `test` build it
 //! from files. Nothing here does I/O.
 
+use std::sync::Arc;
+
 use http::{HeaderMap, Method};
 use serde_json::Value;
 
@@ -49,7 +51,37 @@ impl Body {
     }
 }
 
-/// A request being evaluated.
+/// The addressed resource as the upstream holds it now, fetched when an action
+/// asks for it ([`super::eval::Step::NeedResource`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Fetched {
+    /// Nobody asked yet.
+    #[default]
+    NotFetched,
+    /// The upstream answered 2xx with this resource.
+    Found {
+        resource: Value,
+        /// The `ETag` response header, if any.
+        etag: Option<String>,
+    },
+    /// The upstream answered with this non-2xx status (and body, if JSON).
+    Failed { status: u16, body: Option<Value> },
+}
+
+/// What the proxy must do with the upstream's answer, as actions asked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReplyPlan {
+    /// Answer a 2xx with `204 No Content` (the client sent a DELETE that was
+    /// rewritten into another method); the rule that asked.
+    pub no_content_on_success: Option<Arc<str>>,
+    /// On `412 Precondition Failed`, fetch the resource again and re-run the
+    /// rules from the fetch, at most this many times; the rule that asked.
+    pub retry_on_precondition: Option<(Arc<str>, u8)>,
+}
+
+/// A message being evaluated: a request, or (for response rules) the upstream's
+/// response, which keeps the request's method and path and carries its own
+/// `status`, headers and body.
 #[derive(Debug, Clone)]
 pub struct Request {
     pub method: Method,
@@ -59,6 +91,12 @@ pub struct Request {
     pub query: Option<String>,
     pub headers: HeaderMap,
     pub body: Body,
+    /// The response status; `None` while evaluating a request.
+    pub status: Option<u16>,
+    /// The addressed resource, when an action needed it.
+    pub resource: Fetched,
+    /// Instructions for the response.
+    pub reply: ReplyPlan,
 }
 
 impl Request {
@@ -69,6 +107,25 @@ impl Request {
             query: None,
             headers: HeaderMap::new(),
             body: Body::Empty,
+            status: None,
+            resource: Fetched::NotFetched,
+            reply: ReplyPlan::default(),
+        }
+    }
+
+    /// A request with every part given.
+    pub fn with_parts(
+        method: Method,
+        path: String,
+        query: Option<String>,
+        headers: HeaderMap,
+        body: Body,
+    ) -> Self {
+        Request {
+            query,
+            headers,
+            body,
+            ..Request::new(method, path)
         }
     }
 }

@@ -182,3 +182,26 @@ pub fn connection_error(remote: SocketAddr, error: &dyn std::fmt::Display) {
 pub fn handler_panicked(remote: SocketAddr) {
     tracing::error!(remote = %remote, error.origin = "proxy", error.kind = "internal", "request handler panicked; answered 500");
 }
+
+/// A rule needed the resource as the upstream holds it, and it was fetched.
+pub fn resource_fetched(request_id: RequestId, path: &str, status: u16, took: Duration) {
+    tracing::info!(
+        request.id = %request_id,
+        upstream.path = path,
+        upstream.status = status,
+        upstream.ms = took.as_secs_f64() * 1000.0,
+        "upstream fetch"
+    );
+}
+
+/// The upstream answered 412 to a request a rule made conditional; the
+/// resource is fetched again and the rules re-run.
+pub fn precondition_retry(request_id: RequestId, rule: &str, attempt: u8, max: u8) {
+    tracing::info!(
+        request.id = %request_id,
+        rule.id = rule,
+        retry.attempt = attempt,
+        retry.max = max,
+        "precondition failed, retrying"
+    );
+}

@@ -92,7 +92,7 @@ fn redact(key: &str, v: &Value, mode: ValueLogging) -> Value {
 
 fn redact_string(key: &str, s: &str) -> String {
     let lower = s.trim().to_ascii_lowercase();
-    let structural = matches!(key, "op" | "schemas" | "resourceType")
+    let structural = matches!(key, "op" | "schemas" | "resourceType" | "method")
         || key == "path" && s.starts_with('/')
         || lower == "true"
         || lower == "false"
@@ -180,6 +180,7 @@ mod tests {
             value("path", &json!("/scim/v2/Users/1"), m),
             json!("/scim/v2/Users/1")
         );
+        assert_eq!(value("method", &json!("PATCH"), m), json!("PATCH"));
         assert_eq!(
             value(
                 "/Operations/1",

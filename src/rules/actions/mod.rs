@@ -7,7 +7,9 @@ mod header;
 mod json;
 mod patch;
 mod path;
+mod resource;
 mod respond;
+mod scim;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -49,6 +51,13 @@ pub enum Action {
     PatchLowercaseOp(patch::LowercaseOp),
     PatchStripUrn(patch::StripUrn),
     PatchDropOps(patch::DropOps),
+    NormalizePatch(scim::NormalizePatch),
+    MembersRemoveByValue(scim::MembersRemoveByValue),
+    UpsertFilteredPath(resource::UpsertFilteredPath),
+    ManagerShape(scim::ManagerShape),
+    PatchViaPut(resource::PatchViaPut),
+    DeleteAsDeactivate(resource::DeleteAsDeactivate),
+    DeactivateAsDelete(resource::DeactivateAsDelete),
     Respond(Respond),
 }
 
@@ -83,6 +92,32 @@ impl Action {
             ActionSpec::PatchDropOps(s) => {
                 Action::PatchDropOps(patch::DropOps::compile(s, &field, cx)?)
             }
+            ActionSpec::NormalizePatch(_) => Action::NormalizePatch(scim::NormalizePatch),
+            ActionSpec::MembersRemoveByValue(_) => {
+                Action::MembersRemoveByValue(scim::MembersRemoveByValue)
+            }
+            ActionSpec::UpsertFilteredPath(_) => {
+                Action::UpsertFilteredPath(resource::UpsertFilteredPath)
+            }
+            ActionSpec::ManagerShape(_) => Action::ManagerShape(scim::ManagerShape),
+            ActionSpec::PatchViaPut(s) => {
+                let retries = s.retries.unwrap_or(3);
+                if retries > 10 {
+                    cx.error(
+                        field.key("retries"),
+                        format!("{retries} retries is too many"),
+                        Some("at most 10: each retry is another GET and PUT"),
+                    );
+                    return None;
+                }
+                Action::PatchViaPut(resource::PatchViaPut { retries })
+            }
+            ActionSpec::DeleteAsDeactivate(_) => {
+                Action::DeleteAsDeactivate(resource::DeleteAsDeactivate)
+            }
+            ActionSpec::DeactivateAsDelete(_) => {
+                Action::DeactivateAsDelete(resource::DeactivateAsDelete)
+            }
             ActionSpec::Respond(s) => Action::Respond(Respond::compile(s, &field, cx)?),
         })
     }
@@ -103,7 +138,24 @@ impl Action {
             Action::PatchLowercaseOp(_) => "patch_lowercase_op",
             Action::PatchStripUrn(_) => "patch_strip_urn",
             Action::PatchDropOps(_) => "patch_drop_ops",
+            Action::NormalizePatch(_) => "normalize_patch",
+            Action::MembersRemoveByValue(_) => "members_remove_by_value",
+            Action::UpsertFilteredPath(_) => "upsert_filtered_path",
+            Action::ManagerShape(_) => "manager_shape",
+            Action::PatchViaPut(_) => "patch_via_put",
+            Action::DeleteAsDeactivate(_) => "delete_as_deactivate",
+            Action::DeactivateAsDelete(_) => "deactivate_as_delete",
             Action::Respond(_) => "respond",
+        }
+    }
+
+    /// Whether the action, about to run on `req`, needs the resource as the
+    /// upstream holds it now (see [`crate::rules::Step::NeedResource`]).
+    pub fn wants_resource(&self, req: &Request) -> bool {
+        match self {
+            Action::UpsertFilteredPath(a) => a.wants_resource(req),
+            Action::PatchViaPut(a) => a.wants_resource(req),
+            _ => false,
         }
     }
 
@@ -114,7 +166,8 @@ impl Action {
             | Action::SetHeader(_)
             | Action::RemoveHeader(_)
             | Action::BearerToBasic(_)
-            | Action::SetCredential(_) => false,
+            | Action::SetCredential(_)
+            | Action::DeleteAsDeactivate(_) => false,
             Action::Respond(r) => r.needs_body(),
             _ => true,
         }
@@ -135,6 +188,13 @@ impl Action {
             Action::PatchLowercaseOp(a) => a.apply(rule, req, trace),
             Action::PatchStripUrn(a) => a.apply(rule, req, trace),
             Action::PatchDropOps(a) => return a.apply(rule, req, trace),
+            Action::NormalizePatch(a) => a.apply(rule, req, trace),
+            Action::MembersRemoveByValue(a) => return a.apply(rule, req, trace),
+            Action::UpsertFilteredPath(a) => a.apply(rule, req, trace),
+            Action::ManagerShape(a) => a.apply(rule, req, trace),
+            Action::PatchViaPut(a) => return a.apply(rule, req, trace),
+            Action::DeleteAsDeactivate(a) => a.apply(rule, req, trace),
+            Action::DeactivateAsDelete(a) => a.apply(rule, req, trace),
             Action::Respond(a) => return Flow::Respond(a.respond(rule, req)),
         }
         Flow::Continue

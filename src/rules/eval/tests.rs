@@ -47,6 +47,13 @@ fn run(
                 req.body = body.clone().map_or(Body::Empty, Body::Json);
                 at = r;
             }
+            Step::NeedResource(r) => {
+                req.resource = crate::rules::Fetched::Failed {
+                    status: 404,
+                    body: None,
+                };
+                at = r;
+            }
         }
     }
 }
