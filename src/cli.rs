@@ -39,6 +39,43 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the JSON Schema of rule files (for editors).
     Schema,
+    /// Start the embedded strict backend and the proxy in front of it, replay an
+    /// Entra-style session through them, then serve until Ctrl-C.
+    Demo(DemoArgs),
+    /// Run only the embedded strict, in-memory SCIM 2.0 backend.
+    Backend(BackendArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where the proxy listens (port 0: any free port, printed).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: std::net::SocketAddr,
+    /// Where the embedded backend listens.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub backend_listen: std::net::SocketAddr,
+    /// Stop after the replay instead of serving until Ctrl-C.
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackendArgs {
+    /// Where to listen.
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    pub listen: std::net::SocketAddr,
+    /// The SCIM base path served.
+    #[arg(long, default_value = "/scim/v2")]
+    pub base_path: String,
+    /// Behave like a backend without PATCH (RFC 7644 §3.5.2: 501).
+    #[arg(long)]
+    pub no_patch: bool,
+    /// Behave like a backend without Groups (404).
+    #[arg(long)]
+    pub no_groups: bool,
+    /// Require exactly this `Authorization` header value.
+    #[arg(long, env = "SCIMSHIM_BACKEND_AUTHORIZATION", hide_env_values = true)]
+    pub authorization: Option<String>,
 }
 
 #[derive(Debug, Args)]

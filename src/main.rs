@@ -20,6 +20,14 @@ fn main() {
         }
         Command::Check(args) => cmd::check::run(args),
         Command::Schema => cmd::schema::run(),
+        Command::Demo(args) => {
+            telemetry::init(cli.log_format, &cli.log);
+            cmd::demo::run(args)
+        }
+        Command::Backend(args) => {
+            telemetry::init(cli.log_format, &cli.log);
+            cmd::backend::run(args)
+        }
     };
     std::process::exit(code);
 }

@@ -31,7 +31,7 @@ pub fn run(args: &CheckArgs) -> i32 {
         CheckFormat::Json => {
             let report = serde_json::json!({
                 "files": loaded.set.files.iter().map(|f| f.path.display().to_string()).collect::<Vec<_>>(),
-                "rules": loaded.set.rules.len(),
+                "rules": loaded.set.len(),
                 "errors": errors,
                 "warnings": warnings,
                 "diagnostics": loaded.diagnostics,
@@ -48,7 +48,7 @@ pub fn run(args: &CheckArgs) -> i32 {
             println!(
                 "checked {} file(s), {} rule(s) valid: {} error(s), {} warning(s)",
                 loaded.set.files.len(),
-                loaded.set.rules.len(),
+                loaded.set.len(),
                 errors,
                 warnings
             );

@@ -1,6 +1,8 @@
 //! One file per subcommand; each is thin and returns its exit code.
 
+pub mod backend;
 pub mod check;
+pub mod demo;
 pub mod schema;
 pub mod serve;
 

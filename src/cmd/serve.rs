@@ -63,7 +63,7 @@ pub fn run(args: &ServeArgs) -> i32 {
             addr,
             &config.upstream.display,
             &config.base_path,
-            config.rules.rules.len(),
+            config.rules.len(),
             config.rules.files.len(),
         );
         let grace = config.shutdown_grace;
