@@ -6,6 +6,7 @@
 
 pub mod backend;
 pub mod client;
+pub mod embedded;
 pub mod recorder;
 pub mod scimshim;
 
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 pub use backend::ScimServer;
 pub use client::send;
+pub use embedded::{Embedded, Strict};
 pub use recorder::Recorder;
 pub use scimshim::Scimshim;
 
