@@ -87,11 +87,15 @@ fn run(rules: &[Rule], cx: &Context, req: &mut Request, from: Resume, trace: &mu
             return Step::NeedResource(Resume(index));
         }
         trace.consider(&rule.id, true, || "every condition holds".into());
-        trace.applied.push(rule.id.clone());
+        let edits = trace.edits;
         for action in &rule.actions {
             if let Flow::Respond(response) = action.apply(&rule.id, req, trace) {
+                trace.applied.push(rule.id.clone());
                 return Step::Done(Outcome::Respond(response));
             }
+        }
+        if trace.edits != edits {
+            trace.applied.push(rule.id.clone());
         }
     }
     Step::Done(Outcome::Forward)

@@ -35,8 +35,13 @@ pub struct Considered {
 pub struct Trace {
     /// Every change, in order; empty when [`Trace::record_changes`] is off.
     pub changes: Vec<Change>,
-    /// Ids of the rules whose conditions held, in order.
+    /// Ids of the rules that changed the request (or response) or answered
+    /// it, in order. A rule whose conditions held but whose actions found
+    /// nothing to do is not listed (`explain` still shows it as matching).
     pub applied: Vec<Arc<str>>,
+    /// How many edits actions made, counted whether or not [`Trace::changes`]
+    /// are recorded: tells a rule that changed something from one that did not.
+    pub edits: u32,
     /// Whether any action edited the JSON body (so it must be re-encoded).
     pub body_changed: bool,
     /// Notes for `explain`: filled only when `explain` is true.
@@ -54,6 +59,7 @@ impl Default for Trace {
         Trace {
             changes: Vec::new(),
             applied: Vec::new(),
+            edits: 0,
             body_changed: false,
             explain: false,
             considered: Vec::new(),
@@ -103,6 +109,7 @@ impl Trace {
         before: Value,
         after: Value,
     ) {
+        self.edits = self.edits.wrapping_add(1);
         if !self.record_changes {
             return;
         }
@@ -117,6 +124,7 @@ impl Trace {
     }
 
     pub(crate) fn secret_change(&mut self, rule: &Arc<str>, action: &'static str, target: String) {
+        self.edits = self.edits.wrapping_add(1);
         if !self.record_changes {
             return;
         }
@@ -145,6 +153,7 @@ impl Trace {
     /// Notes a body edit without recording it (for actions that checked
     /// [`Trace::record_changes`] and skipped building the change).
     pub(crate) fn body_edited(&mut self) {
+        self.edits = self.edits.wrapping_add(1);
         self.body_changed = true;
     }
 }

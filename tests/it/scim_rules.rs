@@ -395,8 +395,7 @@ async fn patch_via_put_for_a_backend_without_patch() {
         "the rest of the user is kept"
     );
     // The PUT carried the ETag of the fetched version.
-    let logs = shim.raw_logs();
-    assert!(logs.contains("header:if-match"), "{logs}");
+    shim.wait_log(|l| l["rule.target"] == "header:if-match");
 
     // A missing user: the upstream's 404 goes back, nothing is created.
     let missing = send(
@@ -485,7 +484,14 @@ async fn entra08_manager_is_shaped_in_responses() {
     })
     .await;
     let upstream = format!("{}/scim/v2", rec.url());
-    let shim = Scimshim::start(&["--upstream", &upstream, "--rules", "rules/dialects"]);
+    let shim = Scimshim::start(&[
+        "--upstream",
+        &upstream,
+        "--rules",
+        "rules/dialects",
+        "--rules",
+        "rules/backends/bare-manager.yaml",
+    ]);
     let r = send("GET", &shim.url("/scim/v2/Users/u1"), &[], None).await;
     r.assert_status(200);
     assert_eq!(r.json()[ENTERPRISE]["manager"], json!({"value": "boss-1"}));
