@@ -483,18 +483,9 @@ async fn respond_phase(
     ctx.trace.applied.append(&mut trace.applied);
     ctx.trace.changes.append(&mut trace.changes);
     parts.headers = message.headers;
+    let buffered = trace.body_changed || raw.is_some();
     let body = if trace.body_changed {
-        let read_len = raw.as_ref().map_or(256, Bytes::len);
-        let bytes = message
-            .body
-            .encode(read_len)
-            .map_err(|e| ProxyError::BadRewrite {
-                detail: format!("cannot encode the rewritten response body: {e}"),
-            })?;
-        parts
-            .headers
-            .insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
-        body::full(bytes)
+        encoded(&message.body, raw.as_ref(), &mut parts.headers)?
     } else if let Some(bytes) = raw {
         parts
             .headers
@@ -506,14 +497,26 @@ async fn respond_phase(
             None => body::full(Bytes::new()),
         }
     };
-    if trace.body_changed || body_is_full(&body) {
+    if buffered {
         parts.headers.remove(http::header::TRANSFER_ENCODING);
     }
     Ok(Response::from_parts(parts, body))
 }
 
-fn body_is_full(body: &ProxyBody) -> bool {
-    matches!(body, ProxyBody::Full(_))
+/// A body a rule changed, re-encoded, with its `Content-Length`. `raw` is the
+/// body as read, to size the buffer.
+fn encoded(
+    body: &Body,
+    raw: Option<&Bytes>,
+    headers: &mut http::HeaderMap,
+) -> Result<ProxyBody, ProxyError> {
+    let bytes = body
+        .encode(raw.map_or(256, Bytes::len))
+        .map_err(|e| ProxyError::BadRewrite {
+            detail: format!("cannot encode the rewritten body: {e}"),
+        })?;
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    Ok(body::full(bytes))
 }
 
 fn local_response(local: LocalResponse) -> Response<ProxyBody> {
@@ -561,17 +564,7 @@ async fn forward(
     // The body: re-encoded if a rule changed it, the bytes read if a rule only
     // looked at it, otherwise streamed untouched.
     let body = if ctx.trace.body_changed {
-        let read_len = raw_body.as_ref().map_or(256, Bytes::len);
-        let bytes = request
-            .body
-            .encode(read_len)
-            .map_err(|e| ProxyError::BadRewrite {
-                detail: format!("cannot encode the rewritten body: {e}"),
-            })?;
-        request
-            .headers
-            .insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
-        body::full(bytes)
+        encoded(&request.body, raw_body.as_ref(), &mut request.headers)?
     } else if let Some(bytes) = raw_body {
         if request.headers.contains_key(CONTENT_LENGTH) || !bytes.is_empty() {
             request

@@ -23,15 +23,32 @@ use crate::scim::patch::{self, PatchRequest, Strictness};
 use crate::scim::schema::ResourceType;
 use crate::scim::{ScimError, urn};
 
-/// The resource type and id an item path (`…/Users/{id}`) addresses.
-pub fn item_of(path: &str) -> Option<(ResourceType, &str)> {
+/// The resource types whose items the actions here work on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Item {
+    User,
+    Group,
+}
+
+impl Item {
+    pub fn resource_type(self) -> ResourceType {
+        match self {
+            Item::User => ResourceType::user(),
+            Item::Group => ResourceType::group(),
+        }
+    }
+}
+
+/// What an item path (`…/Users/{id}`) addresses; no allocation, so it is
+/// cheap to ask on every request a rule matches.
+pub fn item_of(path: &str) -> Option<Item> {
     let mut segments = path.trim_end_matches('/').rsplit('/');
-    let id = segments.next().filter(|s| !s.is_empty())?;
+    segments.next().filter(|s| !s.is_empty())?;
     let collection = segments.next()?;
     if collection.eq_ignore_ascii_case("Users") {
-        Some((ResourceType::user(), id))
+        Some(Item::User)
     } else if collection.eq_ignore_ascii_case("Groups") {
-        Some((ResourceType::group(), id))
+        Some(Item::Group)
     } else {
         None
     }
@@ -102,7 +119,7 @@ impl UpsertFilteredPath {
             return;
         };
         let resource = resource.clone();
-        let Some((rt, _)) = item_of(&req.path) else {
+        let Some(rt) = item_of(&req.path).map(Item::resource_type) else {
             return;
         };
         let Some(ops) = operations_ci(req) else {
@@ -261,7 +278,7 @@ impl PatchViaPut {
         if req.method != Method::PATCH {
             return Flow::Continue;
         }
-        let Some((rt, _)) = item_of(&req.path) else {
+        let Some(rt) = item_of(&req.path).map(Item::resource_type) else {
             return Flow::Continue;
         };
         let (current, etag) = match &req.resource {
@@ -335,9 +352,7 @@ pub struct DeleteAsDeactivate;
 
 impl DeleteAsDeactivate {
     pub fn apply(&self, rule: &Arc<str>, req: &mut Request, trace: &mut Trace) {
-        if req.method != Method::DELETE
-            || item_of(&req.path).is_none_or(|(rt, _)| rt.name != "User")
-        {
+        if req.method != Method::DELETE || item_of(&req.path) != Some(Item::User) {
             return;
         }
         let patch = json!({
@@ -403,8 +418,7 @@ pub fn only_deactivates(body: &Value) -> bool {
 
 impl DeactivateAsDelete {
     pub fn apply(&self, rule: &Arc<str>, req: &mut Request, trace: &mut Trace) {
-        if req.method != Method::PATCH || item_of(&req.path).is_none_or(|(rt, _)| rt.name != "User")
-        {
+        if req.method != Method::PATCH || item_of(&req.path) != Some(Item::User) {
             return;
         }
         let Body::Json(body) = &req.body else {
