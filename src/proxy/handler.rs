@@ -18,7 +18,7 @@ use super::error::{ProxyError, X_SCIMSHIM_RULE, scim_response};
 use super::headers;
 use crate::rules::eval::Context;
 use crate::rules::request::is_json_content_type;
-use crate::rules::{self, Body, LocalResponse, Outcome, Resume, RuleSet, Step, Trace};
+use crate::rules::{self, Body, LocalResponse, Outcome, Phase, Resume, RuleSet, Trace};
 use crate::scim::{classify, classify::strip_base, urn};
 use crate::telemetry::events::{self, RequestDone, RequestId};
 
@@ -186,106 +186,155 @@ async fn run(
     let cx = Context {
         base_path: &proxy.base_path,
     };
-    let mut incoming = Some(incoming);
-    let mut raw_body: Option<Bytes> = None;
-    let mut resume = Resume::START;
-    // The request as it was when a rule first asked for the resource, and where
-    // evaluation resumed: a retry after 412 starts again from there.
-    let mut fetched_at: Option<(rules::Request, Resume)> = None;
-    let outcome = loop {
-        match rules::evaluate(&rule_set, &cx, &mut request, resume, &mut ctx.trace) {
-            Step::Done(outcome) => break outcome,
-            Step::NeedResource(at) => {
-                fetched_at = Some((request.clone(), at));
-                request.resource = fetch_resource(proxy, &request, peer, ctx).await?;
-                resume = at;
-            }
-            Step::NeedBody(at) => {
-                let Some(stream) = incoming.take() else {
-                    // Cannot happen: the body is read once, then it is no longer Unread.
-                    request.body = Body::Empty;
-                    resume = at;
-                    continue;
-                };
-                if declared_len.is_some_and(|n| n > proxy.max_body_bytes as u64) {
-                    return Err(ProxyError::BodyTooLarge {
-                        limit: proxy.max_body_bytes,
-                    });
-                }
-                let bytes = body::read_bounded(stream, proxy.max_body_bytes, proxy.timeout)
-                    .await
-                    .map_err(|e| match e {
-                        ReadError::TooLarge => ProxyError::BodyTooLarge {
-                            limit: proxy.max_body_bytes,
-                        },
-                        ReadError::TimedOut => ProxyError::BodyTimeout,
-                        ReadError::Broken(_) => ProxyError::BodyBroken,
-                    })?;
-                request.body = Body::parse(&bytes).map_err(|e| ProxyError::InvalidJson {
-                    detail: e.to_string(),
-                })?;
-                raw_body = Some(bytes);
-                resume = at;
-            }
-        }
+    let mut io = RequestIo {
+        proxy,
+        peer,
+        id: ctx.id,
+        incoming: Some(incoming),
+        declared_len,
+        raw: None,
     };
+    let driven = rules::drive(
+        &rule_set,
+        Phase::Request,
+        &cx,
+        &mut request,
+        Resume::START,
+        &mut ctx.trace,
+        &mut io,
+    )
+    .await?;
+    let before_fetch = driven.before_fetch;
+    let mut outcome = driven.outcome;
     let mut logged = log_changes(proxy, ctx, 0);
-
     let mut retries = 0u8;
-    let mut outcome = outcome;
-    let mut request = request;
     loop {
-        match outcome {
-            Outcome::Respond(local) => {
-                ctx.local_rule = Some(local.rule.clone());
-                return Ok(local_response(local));
-            }
-            Outcome::Forward => {}
+        if let Outcome::Respond(local) = outcome {
+            ctx.local_rule = Some(local.rule.clone());
+            return Ok(local_response(local));
         }
         let reply = std::mem::take(&mut request.reply);
         let response = forward(
             proxy,
             request,
-            incoming.take(),
-            raw_body.clone(),
+            io.incoming.take(),
+            io.raw.clone(),
             peer,
             original_host.clone(),
             ctx,
         )
         .await?;
-        // A PUT made from a PATCH met a changed resource: fetch it again and
-        // re-run the rules from the fetch, a bounded number of times.
+        // A PUT made from a PATCH met a changed resource: re-run the rules
+        // from where the resource was first asked for (so it is fetched
+        // again), a bounded number of times.
         if response.status() == StatusCode::PRECONDITION_FAILED
             && let Some((rule, max)) = &reply.retry_on_precondition
             && retries < *max
-            && let Some((snapshot, at)) = &fetched_at
+            && let Some((snapshot, at)) = &before_fetch
         {
             retries += 1;
             events::precondition_retry(ctx.id, rule, retries, *max);
             drain(response, proxy.timeout).await;
             request = snapshot.clone();
-            request.resource = fetch_resource(proxy, &request, peer, ctx).await?;
-            let mut resume = *at;
-            outcome = loop {
-                match rules::evaluate(&rule_set, &cx, &mut request, resume, &mut ctx.trace) {
-                    Step::Done(o) => break o,
-                    Step::NeedResource(at) => {
-                        request.resource = fetch_resource(proxy, &request, peer, ctx).await?;
-                        resume = at;
-                    }
-                    // The body was read before the first fetch.
-                    Step::NeedBody(at) => {
-                        request.body = Body::Empty;
-                        resume = at;
-                    }
-                }
-            };
+            outcome = rules::drive(
+                &rule_set,
+                Phase::Request,
+                &cx,
+                &mut request,
+                *at,
+                &mut ctx.trace,
+                &mut io,
+            )
+            .await?
+            .outcome;
             logged = log_changes(proxy, ctx, logged);
             continue;
         }
         let response = respond_phase(proxy, &rule_set, &cx, response, &reply, ctx).await?;
         log_changes(proxy, ctx, logged);
         return Ok(response);
+    }
+}
+
+/// Serves the engine's pauses for a request: its body from the client's
+/// stream (once), the addressed resource from the upstream.
+struct RequestIo<'a> {
+    proxy: &'a Proxy,
+    peer: &'a Peer,
+    id: RequestId,
+    /// The client's body stream until a rule needs it read.
+    incoming: Option<Incoming>,
+    declared_len: Option<u64>,
+    /// The body as read, to forward untouched if no rule changes it.
+    raw: Option<Bytes>,
+}
+
+impl rules::Io for RequestIo<'_> {
+    type Error = ProxyError;
+
+    async fn body(&mut self) -> Result<Body, ProxyError> {
+        // Read at most once; a retry re-runs rules over the parsed body.
+        let Some(stream) = self.incoming.take() else {
+            return Ok(Body::Empty);
+        };
+        let limit = self.proxy.max_body_bytes;
+        if self.declared_len.is_some_and(|n| n > limit as u64) {
+            return Err(ProxyError::BodyTooLarge { limit });
+        }
+        let bytes = body::read_bounded(stream, limit, self.proxy.timeout)
+            .await
+            .map_err(|e| match e {
+                ReadError::TooLarge => ProxyError::BodyTooLarge { limit },
+                ReadError::TimedOut => ProxyError::BodyTimeout,
+                ReadError::Broken(_) => ProxyError::BodyBroken,
+            })?;
+        let parsed = Body::parse(&bytes).map_err(|e| ProxyError::InvalidJson {
+            detail: e.to_string(),
+        })?;
+        self.raw = Some(bytes);
+        Ok(parsed)
+    }
+
+    async fn fetch(&mut self, request: &rules::Request) -> Result<rules::Fetched, ProxyError> {
+        fetch_resource(self.proxy, request, self.peer, self.id).await
+    }
+}
+
+/// Serves the engine's pauses for an upstream response: its body, read once
+/// up to [`RESPONSE_RULES_LIMIT`]. Response rules never fetch.
+struct ResponseIo {
+    body: Option<ProxyBody>,
+    raw: Option<Bytes>,
+    timeout: Duration,
+}
+
+impl rules::Io for ResponseIo {
+    type Error = ProxyError;
+
+    async fn body(&mut self) -> Result<Body, ProxyError> {
+        let Some(b) = self.body.take() else {
+            return Ok(Body::Empty);
+        };
+        let bytes = body::read_bounded(b, RESPONSE_RULES_LIMIT, self.timeout)
+            .await
+            .map_err(|e| ProxyError::UpstreamResponseUnreadable {
+                detail: match e {
+                    ReadError::TooLarge => format!("larger than {RESPONSE_RULES_LIMIT} bytes"),
+                    ReadError::TimedOut => "timed out".into(),
+                    ReadError::Broken(d) => d,
+                },
+            })?;
+        // A body that says JSON but is not stays as it was.
+        let parsed = Body::parse(&bytes).unwrap_or(Body::Opaque);
+        self.raw = Some(bytes);
+        Ok(parsed)
+    }
+
+    async fn fetch(&mut self, _: &rules::Request) -> Result<rules::Fetched, ProxyError> {
+        Ok(rules::Fetched::Failed {
+            status: 502,
+            body: None,
+        })
     }
 }
 
@@ -317,7 +366,7 @@ async fn fetch_resource(
     proxy: &Proxy,
     request: &rules::Request,
     peer: &Peer,
-    ctx: &mut RequestCtx,
+    id: RequestId,
 ) -> Result<rules::Fetched, ProxyError> {
     let rel = strip_base(&request.path, &proxy.base_path).ok_or_else(|| ProxyError::NotFound {
         base_path: proxy.base_path.clone(),
@@ -355,12 +404,7 @@ async fn fetch_resource(
     let response = match tokio::time::timeout(proxy.timeout, proxy.upstream.pool.send(get)).await {
         Err(_) => return Err(ProxyError::UpstreamTimeout),
         Ok(Err(e)) => {
-            events::error_detail(
-                ctx.id,
-                "upstream",
-                "upstream-unreachable",
-                &error_chain(&*e),
-            );
+            events::error_detail(id, "upstream", "upstream-unreachable", &error_chain(&*e));
             return Err(ProxyError::UpstreamUnreachable);
         }
         Ok(Ok(r)) => r,
@@ -376,7 +420,7 @@ async fn fetch_resource(
         .map_err(|e| ProxyError::UpstreamResponseUnreadable {
             detail: format!("fetching {}: {e:?}", request.path),
         })?;
-    events::resource_fetched(ctx.id, &request.path, status.as_u16(), started.elapsed());
+    events::resource_fetched(id, &request.path, status.as_u16(), started.elapsed());
     let json = serde_json::from_slice::<serde_json::Value>(&bytes).ok();
     Ok(match json {
         Some(resource) if status.is_success() && resource.is_object() => {
@@ -450,36 +494,22 @@ async fn respond_phase(
     } else {
         Trace::without_changes()
     };
-    let mut upstream_body = Some(upstream_body);
-    let mut raw: Option<Bytes> = None;
-    let mut resume = Resume::START;
-    loop {
-        match rules::evaluate_response(rule_set, cx, &mut message, resume, &mut trace) {
-            Step::Done(_) => break,
-            Step::NeedResource(at) => resume = at,
-            Step::NeedBody(at) => {
-                resume = at;
-                let Some(b) = upstream_body.take() else {
-                    message.body = Body::Empty;
-                    continue;
-                };
-                let bytes = body::read_bounded(b, RESPONSE_RULES_LIMIT, proxy.timeout)
-                    .await
-                    .map_err(|e| ProxyError::UpstreamResponseUnreadable {
-                        detail: match e {
-                            ReadError::TooLarge => {
-                                format!("larger than {RESPONSE_RULES_LIMIT} bytes")
-                            }
-                            ReadError::TimedOut => "timed out".into(),
-                            ReadError::Broken(d) => d,
-                        },
-                    })?;
-                // A body that says JSON but is not stays as it was.
-                message.body = Body::parse(&bytes).unwrap_or(Body::Opaque);
-                raw = Some(bytes);
-            }
-        }
-    }
+    let mut io = ResponseIo {
+        body: Some(upstream_body),
+        raw: None,
+        timeout: proxy.timeout,
+    };
+    rules::drive(
+        rule_set,
+        Phase::Response,
+        cx,
+        &mut message,
+        Resume::START,
+        &mut trace,
+        &mut io,
+    )
+    .await?;
+    let (raw, upstream_body) = (io.raw, io.body);
     ctx.trace.applied.append(&mut trace.applied);
     ctx.trace.changes.append(&mut trace.changes);
     parts.headers = message.headers;

@@ -8,6 +8,7 @@
 pub mod actions;
 pub mod compile;
 pub mod diagnostic;
+pub mod drive;
 pub mod eval;
 pub mod jsonpath;
 pub mod load;
@@ -21,8 +22,9 @@ pub mod yaml;
 
 pub use actions::{Flow, LocalResponse, SecretMode};
 pub use diagnostic::{Diagnostic, Severity};
+pub use drive::{Driven, Io, NoIo, drive};
 pub use eval::{Outcome, Resume, Step, evaluate, evaluate_response};
 pub use load::{LoadError, LoadOptions, Loaded, load, load_strs};
 pub use request::{Body, Fetched, ReplyPlan, Request};
-pub use rule::{LoadedFile, Rule, RuleSet, RuleSource};
+pub use rule::{LoadedFile, Phase, Rule, RuleSet, RuleSource};
 pub use trace::{Change, Trace};

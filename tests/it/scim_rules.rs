@@ -528,3 +528,133 @@ fn demo_replays_the_session_and_every_step_succeeds() {
     }
     assert!(stdout.contains("curl"), "{stdout}");
 }
+
+/// A user as a legacy upstream returns it, with its ETag.
+fn versioned_user(display: &str, etag: &str) -> Canned {
+    let body = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "id": "u1",
+        "userName": "race.user",
+        "displayName": display,
+        "active": true,
+        "meta": {"resourceType": "User", "version": etag}
+    });
+    Canned {
+        headers: vec![
+            ("content-type", "application/scim+json".into()),
+            ("etag", etag.into()),
+        ],
+        body: body.to_string().into_bytes(),
+        ..Canned::default()
+    }
+}
+
+fn precondition_failed() -> Canned {
+    Canned {
+        status: 412,
+        body: json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+            "status": "412",
+            "detail": "version mismatch"
+        })
+        .to_string()
+        .into_bytes(),
+        ..Canned::default()
+    }
+}
+
+fn put_only_shim(rec: &Recorder) -> Scimshim {
+    let upstream = format!("{}/scim/v2", rec.url());
+    Scimshim::start(&[
+        "--upstream",
+        &upstream,
+        "--rules",
+        "rules/dialects",
+        "--rules",
+        "rules/backends/put-only.yaml",
+    ])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patch_via_put_refetches_and_reapplies_after_412() {
+    // PING-01. Someone else changes the user between scimshim's GET and its
+    // PUT: the upstream answers 412, scimshim fetches the new version and
+    // applies the PATCH to that, so the other change is not overwritten.
+    // No strict backend here can be made to race on cue, so a recording
+    // upstream plays the backend's part.
+    let rec = Recorder::start_script(vec![
+        versioned_user("Race User", "W/\"1\""),
+        precondition_failed(),
+        versioned_user("Renamed Elsewhere", "W/\"2\""),
+        versioned_user("Renamed Elsewhere", "W/\"3\""),
+    ])
+    .await;
+    let shim = put_only_shim(&rec);
+    let r = send(
+        "PATCH",
+        &shim.url("/scim/v2/Users/u1"),
+        &[JSON],
+        Some(&patch(
+            json!([{"op": "Replace", "path": "active", "value": "False"}]),
+        )),
+    )
+    .await;
+    assert_success(&r, "recorder");
+
+    let seen = rec.requests();
+    let calls: Vec<_> = seen
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.target))
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            "GET /scim/v2/Users/u1",
+            "PUT /scim/v2/Users/u1",
+            "GET /scim/v2/Users/u1",
+            "PUT /scim/v2/Users/u1"
+        ]
+    );
+    assert_eq!(seen[1].header("if-match").as_deref(), Some("W/\"1\""));
+    assert_eq!(seen[3].header("if-match").as_deref(), Some("W/\"2\""));
+    let first = seen[1].json();
+    let second = seen[3].json();
+    assert_eq!(first["displayName"], "Race User");
+    assert_eq!(first["active"], false);
+    assert_eq!(second["displayName"], "Renamed Elsewhere", "{second}");
+    assert_eq!(second["active"], false, "{second}");
+    let retry = shim.wait_log(|l| l["message"] == "precondition failed, retrying");
+    assert_eq!(retry["rule.id"], "backend.patch-via-put");
+    assert_eq!(retry["retry.attempt"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patch_via_put_gives_up_after_its_retries_and_relays_the_412() {
+    // The resource keeps changing: after `retries: 3` the client gets the
+    // upstream's 412 rather than an endless loop.
+    let mut script = Vec::new();
+    for n in 1..=4 {
+        script.push(versioned_user("Busy", &format!("W/\"{n}\"")));
+        script.push(precondition_failed());
+    }
+    let rec = Recorder::start_script(script).await;
+    let shim = put_only_shim(&rec);
+    let r = send(
+        "PATCH",
+        &shim.url("/scim/v2/Users/u1"),
+        &[JSON],
+        Some(&patch(
+            json!([{"op": "replace", "path": "title", "value": "CTO"}]),
+        )),
+    )
+    .await;
+    assert_eq!(r.status, 412, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["detail"], "version mismatch");
+    let seen = rec.requests();
+    let puts = seen.iter().filter(|r| r.method == "PUT").count();
+    let gets = seen.iter().filter(|r| r.method == "GET").count();
+    assert_eq!((gets, puts), (4, 4), "one try and three retries");
+    for (n, put) in seen.iter().filter(|r| r.method == "PUT").enumerate() {
+        assert_eq!(put.header("if-match"), Some(format!("W/\"{}\"", n + 1)));
+    }
+}

@@ -75,6 +75,15 @@ pub struct Recorder {
 impl Recorder {
     /// Starts on the current tokio runtime, answering every request with `canned`.
     pub async fn start(canned: Canned) -> Recorder {
+        Recorder::start_script(vec![canned]).await
+    }
+
+    /// Like [`Recorder::start`], answering the n-th request with `script[n]`
+    /// and every one after the script with its last answer.
+    pub async fn start_script(script: Vec<Canned>) -> Recorder {
+        assert!(!script.is_empty(), "a script needs an answer");
+        let script = Arc::new(script);
+        let answered = Arc::new(AtomicUsize::new(0));
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind recorder");
@@ -90,11 +99,13 @@ impl Recorder {
                 };
                 accepted.fetch_add(1, Ordering::SeqCst);
                 let store = store.clone();
-                let canned = canned.clone();
+                let script = script.clone();
+                let answered = answered.clone();
                 tokio::spawn(async move {
                     let svc = service_fn(move |req: Request<Incoming>| {
                         let store = store.clone();
-                        let canned = canned.clone();
+                        let script = script.clone();
+                        let answered = answered.clone();
                         async move {
                             let (parts, body) = req.into_parts();
                             let body = body
@@ -117,6 +128,8 @@ impl Recorder {
                                     .collect(),
                                 body: body.to_vec(),
                             });
+                            let n = answered.fetch_add(1, Ordering::SeqCst);
+                            let canned = &script[n.min(script.len() - 1)];
                             if !canned.delay.is_zero() {
                                 tokio::time::sleep(canned.delay).await;
                             }
