@@ -113,7 +113,7 @@ pub fn compile_rule(spec: &RuleParts, source: RuleSource, cx: &mut CompileCx) ->
             cx.error(
                 field.key(a.name()),
                 format!("`{}` cannot run on a response", a.name()),
-                Some("response rules may use set_header, remove_header, coerce, set, remove, rename, lowercase and manager_shape"),
+                Some("response rules may use set_header, remove_header, coerce, coerce_by_schema, set, remove, rename, lowercase and manager_shape"),
             );
             continue;
         }

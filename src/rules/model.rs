@@ -122,6 +122,10 @@ pub enum ActionSpec {
     Rename(RenameSpec),
     /// Lower-case selected string values.
     Lowercase(SelectSpec),
+    /// Lax values (`"True"`, `"42"`) become the type the core User/Group
+    /// schema declares for their attribute: in POST/PUT bodies, in PATCH
+    /// values (the path decides the attribute), and in responses.
+    CoerceBySchema(EmptySpec),
     /// PATCH: lower-case every operation's `op` (RFC 7644 §3.5.2).
     PatchLowercaseOp(EmptySpec),
     /// PATCH: strip schema URN prefixes from operation paths.
@@ -360,6 +364,7 @@ impl ActionSpec {
             ActionSpec::Remove(_) => "remove",
             ActionSpec::Rename(_) => "rename",
             ActionSpec::Lowercase(_) => "lowercase",
+            ActionSpec::CoerceBySchema(_) => "coerce_by_schema",
             ActionSpec::PatchLowercaseOp(_) => "patch_lowercase_op",
             ActionSpec::PatchStripUrn(_) => "patch_strip_urn",
             ActionSpec::PatchDropOps(_) => "patch_drop_ops",
@@ -382,6 +387,7 @@ impl ActionSpec {
             ActionSpec::SetHeader(_)
                 | ActionSpec::RemoveHeader(_)
                 | ActionSpec::Coerce(_)
+                | ActionSpec::CoerceBySchema(_)
                 | ActionSpec::Set(_)
                 | ActionSpec::Remove(_)
                 | ActionSpec::Rename(_)

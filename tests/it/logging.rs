@@ -74,7 +74,7 @@ async fn every_change_is_one_event_and_every_request_one_more() {
             ]),
             json!([
                 "generic.string-booleans-in-patch",
-                "coerce",
+                "coerce_by_schema",
                 "/Operations/0/value",
                 "\"False\"",
                 "false"

@@ -151,6 +151,63 @@ async fn entra04_member_removal_by_value_keeps_the_other_members() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entra02_string_booleans_are_typed_by_the_schema() {
+    // coerce_by_schema: a URN-qualified `active`, a `primary` inside an added
+    // element and a path-less `active` all become booleans; a title that
+    // reads "True" stays a string because the schema says string.
+    for start in Strict::both() {
+        let backend = start(&[]);
+        let who = backend.name();
+        let shim = shim_for(&backend, &["rules/dialects"]);
+        let base = backend.url();
+        let user = create_user(&base, &format!("e02.{who}")).await;
+        let quirky = patch(json!([
+            {"op": "replace", "path": "urn:ietf:params:scim:schemas:core:2.0:User:active", "value": "False"},
+            {"op": "add", "path": "emails", "value": [{"value": "e02@corp.example", "type": "work", "primary": "True"}]},
+            {"op": "replace", "value": {"title": "True"}}
+        ]));
+        let direct = send(
+            "PATCH",
+            &format!("{base}/Users/{user}"),
+            &[JSON],
+            Some(&quirky),
+        )
+        .await;
+        if matches!(backend, Strict::Embedded(_)) {
+            // scim2-server tolerates string booleans; the embedded backend
+            // follows RFC 7643 §2.3.2.
+            assert_rejected(&direct, 400, "invalidValue", who);
+            assert_eq!(get(&format!("{base}/Users/{user}")).await["active"], true);
+        }
+
+        let through = send(
+            "PATCH",
+            &shim.url(&format!("/scim/v2/Users/{user}")),
+            &[JSON],
+            Some(&quirky),
+        )
+        .await;
+        assert_success(&through, who);
+        let after = get(&format!("{base}/Users/{user}")).await;
+        assert_eq!(after["active"], json!(false), "{who}: {after}");
+        assert_eq!(after["title"], json!("True"), "{who}: {after}");
+        let work: Vec<_> = after["emails"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["value"] == "e02@corp.example")
+            .collect();
+        assert_eq!(work.len(), 1, "{who}: {after}");
+        assert_eq!(work[0]["primary"], json!(true), "{who}: {after}");
+        let change = shim.wait_log(|l| {
+            l["rule.action"] == "coerce_by_schema"
+                && l["rule.target"] == "/Operations/1/value/0/primary"
+        });
+        assert_eq!(change["rule.id"], "generic.string-booleans-in-patch");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn entra07_filtered_write_on_a_missing_element_creates_it() {
     for start in Strict::both() {
         let backend = start(&[]);

@@ -10,6 +10,7 @@ mod path;
 mod resource;
 mod respond;
 mod scim;
+mod typed;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -44,6 +45,7 @@ pub enum Action {
     BearerToBasic(auth::BearerToBasic),
     SetCredential(auth::SetCredential),
     Coerce(json::Coerce),
+    CoerceBySchema(typed::CoerceBySchema),
     Set(json::Set),
     Remove(json::Remove),
     Rename(json::Rename),
@@ -81,6 +83,7 @@ impl Action {
                 Action::SetCredential(auth::SetCredential::compile(s, &field, cx)?)
             }
             ActionSpec::Coerce(s) => Action::Coerce(json::Coerce::compile(s, &field, cx)?),
+            ActionSpec::CoerceBySchema(_) => Action::CoerceBySchema(typed::CoerceBySchema::new()),
             ActionSpec::Set(s) => Action::Set(json::Set::compile(s, &field, cx)?),
             ActionSpec::Remove(s) => Action::Remove(json::Remove::compile(s, &field, cx)?),
             ActionSpec::Rename(s) => Action::Rename(json::Rename::compile(s, &field, cx)?),
@@ -131,6 +134,7 @@ impl Action {
             Action::BearerToBasic(_) => "bearer_to_basic",
             Action::SetCredential(_) => "set_credential",
             Action::Coerce(_) => "coerce",
+            Action::CoerceBySchema(_) => "coerce_by_schema",
             Action::Set(_) => "set",
             Action::Remove(_) => "remove",
             Action::Rename(_) => "rename",
@@ -181,6 +185,7 @@ impl Action {
             Action::BearerToBasic(a) => return a.apply(rule, req, trace),
             Action::SetCredential(a) => a.apply(rule, req, trace),
             Action::Coerce(a) => a.apply(rule, req, trace),
+            Action::CoerceBySchema(a) => a.apply(rule, req, trace),
             Action::Set(a) => a.apply(rule, req, trace),
             Action::Remove(a) => a.apply(rule, req, trace),
             Action::Rename(a) => a.apply(rule, req, trace),

@@ -22,4 +22,5 @@ mod tests;
 pub use model::{
     AttrType, Attribute, Mutability, ResourceType, Returned, Schema, Uniqueness, Validation,
 };
+pub use normalize::Coerced;
 pub use repr::{RESOURCE_TYPE_URN, SCHEMA_URN};

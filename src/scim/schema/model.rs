@@ -4,9 +4,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::normalize::Coerced;
 use super::{core, normalize, repr, validate};
 use crate::scim::error::ScimError;
-use crate::scim::filter::{AttrInfo, AttrPath};
+use crate::scim::filter::{AttrInfo, AttrPath, PatchPath};
 
 /// RFC 7643 §2.3 data types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -306,7 +307,27 @@ impl ResourceType {
     /// left alone. Attribute names match case-insensitively, so this may run
     /// before or after [`ResourceType::canonicalize`].
     pub fn coerce(&self, resource: &mut Value) -> Vec<String> {
-        normalize::coerce(self, resource)
+        let mut changed = Vec::new();
+        normalize::coerce(self, resource, &mut changed);
+        changed.into_iter().map(|(pointer, _)| pointer).collect()
+    }
+
+    /// Like [`ResourceType::coerce`], keeping each changed value's previous
+    /// value (for logs).
+    pub fn coerce_traced(&self, resource: &mut Value) -> Vec<Coerced> {
+        let mut changed = Vec::new();
+        normalize::coerce(self, resource, &mut changed);
+        changed
+    }
+
+    /// Coerces the `value` of a PATCH operation whose path is `path` (`None`
+    /// for a path-less operation, whose value is a partial resource): the
+    /// path decides which attribute's type applies. Pointers are relative to
+    /// the value; paths that name no attribute leave the value alone.
+    pub fn coerce_patch_value(&self, path: Option<&PatchPath>, value: &mut Value) -> Vec<Coerced> {
+        let mut changed = Vec::new();
+        normalize::coerce_patch_value(self, path, value, &mut changed);
+        changed
     }
 
     /// The representation served at `/ResourceTypes/{name}` (RFC 7643 §6).

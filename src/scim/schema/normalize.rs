@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use serde_json::{Map, Value};
 
 use super::model::{AttrType, Attribute, Mutability, ResourceType};
+use crate::scim::filter::PatchPath;
 
 /// Escapes one JSON pointer reference token (RFC 6901 §3).
 fn escape(token: &str) -> String {
@@ -22,31 +23,80 @@ fn core_attribute<'a>(rt: &'a ResourceType, key: &str) -> Option<&'a Attribute> 
         .find(|a| a.name.eq_ignore_ascii_case(key))
 }
 
+/// One value [`ResourceType::coerce`] changed: where, and what it was.
+pub type Coerced = (String, Value);
+
 /// See [`ResourceType::coerce`].
-pub(super) fn coerce(rt: &ResourceType, resource: &mut Value) -> Vec<String> {
-    let mut changed = Vec::new();
+pub(super) fn coerce(rt: &ResourceType, resource: &mut Value, changed: &mut Vec<Coerced>) {
     let Some(obj) = resource.as_object_mut() else {
-        return changed;
+        return;
     };
     for (key, value) in obj.iter_mut() {
         let pointer = format!("/{}", escape(key));
         if let Some(ext) = rt.extension(key) {
-            if let Some(inner) = value.as_object_mut() {
-                for (name, value) in inner.iter_mut() {
-                    if let Some(attr) = ext.attribute(name) {
-                        let pointer = format!("{pointer}/{}", escape(name));
-                        coerce_value(attr, value, &pointer, &mut changed);
-                    }
-                }
-            }
+            coerce_members(&ext.attributes, value, &pointer, changed);
         } else if let Some(attr) = core_attribute(rt, key) {
-            coerce_value(attr, value, &pointer, &mut changed);
+            coerce_value(attr, value, &pointer, changed);
         }
     }
-    changed
 }
 
-fn coerce_value(attr: &Attribute, value: &mut Value, pointer: &str, changed: &mut Vec<String>) {
+/// See [`ResourceType::coerce_patch_value`].
+pub(super) fn coerce_patch_value(
+    rt: &ResourceType,
+    path: Option<&PatchPath>,
+    value: &mut Value,
+    changed: &mut Vec<Coerced>,
+) {
+    let Some(path) = path else {
+        // No path: the value is a partial resource (RFC 7644 §3.5.2.1).
+        return coerce(rt, value, changed);
+    };
+    if let Some(ext) = rt.extension_by_path(&path.attr) {
+        // The whole extension object.
+        return coerce_members(&ext.attributes, value, "", changed);
+    }
+    let Some((_, attr)) = rt.attribute(&path.attr) else {
+        return;
+    };
+    match (&path.filter, &path.sub) {
+        // `emails[type eq "work"].primary`: the value is the sub-attribute's.
+        (Some(_), Some(sub)) => {
+            if let Some(sub) = attr.sub(sub) {
+                coerce_value(sub, value, "", changed);
+            }
+        }
+        // `emails[type eq "work"]`: the value is an element, or several.
+        (Some(_), None) => coerce_value(attr, value, "", changed),
+        // `active`, `name.givenName`, `emails`: the value is the attribute's;
+        // a lone element for a multi-valued attribute is taken as one.
+        (None, _) => coerce_value(attr, value, "", changed),
+    }
+}
+
+/// Coerces the members of an object (a complex value or an extension) that
+/// `attributes` define.
+fn coerce_members(
+    attributes: &[Attribute],
+    value: &mut Value,
+    pointer: &str,
+    changed: &mut Vec<Coerced>,
+) {
+    let Some(inner) = value.as_object_mut() else {
+        return;
+    };
+    for (name, value) in inner.iter_mut() {
+        if let Some(attr) = attributes
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
+        {
+            let pointer = format!("{pointer}/{}", escape(name));
+            coerce_value(attr, value, &pointer, changed);
+        }
+    }
+}
+
+fn coerce_value(attr: &Attribute, value: &mut Value, pointer: &str, changed: &mut Vec<Coerced>) {
     match value {
         Value::Array(items) if attr.multi_valued => {
             for (i, item) in items.iter_mut().enumerate() {
@@ -57,24 +107,19 @@ fn coerce_value(attr: &Attribute, value: &mut Value, pointer: &str, changed: &mu
     }
 }
 
-fn coerce_single(attr: &Attribute, value: &mut Value, pointer: &str, changed: &mut Vec<String>) {
+fn coerce_single(attr: &Attribute, value: &mut Value, pointer: &str, changed: &mut Vec<Coerced>) {
     let replacement = match (attr.ty, &mut *value) {
         (AttrType::Boolean, Value::String(s)) => lax_bool(s).map(Value::Bool),
         (AttrType::Integer, Value::String(s)) => lax_integer(s).map(Value::from),
-        (AttrType::Complex, Value::Object(obj)) => {
-            for (name, value) in obj.iter_mut() {
-                if let Some(sub) = attr.sub(name) {
-                    let pointer = format!("{pointer}/{}", escape(name));
-                    coerce_value(sub, value, &pointer, changed);
-                }
-            }
+        (AttrType::Complex, Value::Object(_)) => {
+            coerce_members(&attr.sub_attributes, value, pointer, changed);
             None
         }
         _ => None,
     };
     if let Some(replacement) = replacement {
-        *value = replacement;
-        changed.push(pointer.to_owned());
+        let before = std::mem::replace(value, replacement);
+        changed.push((pointer.to_owned(), before));
     }
 }
 
