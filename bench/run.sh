@@ -6,7 +6,7 @@
 #   nginx                 nginx reverse proxy in front of it (the reference)
 #   scimshim-pass         scimshim, no rules, --log warn
 #   scimshim-pass-logged  scimshim, no rules, --log info (JSON lines to /dev/null)
-#   scimshim-rules        scimshim with rules/dialects, --log warn
+#   scimshim-rules        scimshim with rules/common, --log warn
 #   hyper-floor           examples/hyper_floor.rs: a bare hyper 1.x pass-through
 #                         with none of scimshim's work (FLOOR=0 leaves it out)
 # and drives each of them with wrk, GET and an Entra-style PATCH, in
@@ -94,7 +94,7 @@ if [ "$FLOOR" = 1 ]; then
   FLOOR_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/hyper_floor"
   case $FLOOR_BIN in /*) ;; *) FLOOR_BIN="$ROOT/$FLOOR_BIN" ;; esac
 fi
-RULES_DIR="$ROOT/rules/dialects"
+RULES_DIR="$ROOT/rules/common"
 [ -d "$RULES_DIR" ] || die "no rule directory at $RULES_DIR"
 
 # ---- temp dir, process bookkeeping, cleanup -----------------------------------------

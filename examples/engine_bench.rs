@@ -1,6 +1,6 @@
 //! Per-request cost of the rule engine, for instruction counting under callgrind.
 //!
-//! Loads `rules/dialects` the way `serve` does and runs, N times, what the proxy
+//! Loads `rules/common` the way `serve` does and runs, N times, what the proxy
 //! handler does per request: build the engine's request, evaluate (reading and
 //! parsing the body when a rule asks for it), and re-encode the body when a rule
 //! changed it. Nothing is printed inside the loop.
@@ -142,7 +142,7 @@ fn main() -> ExitCode {
         }
     }
     let loaded = match rules::load(
-        &[PathBuf::from("rules/dialects")],
+        &[PathBuf::from("rules/common")],
         &LoadOptions {
             env: &ProcessEnv,
             secrets: SecretMode::Lenient,
@@ -154,7 +154,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
         Err(e) => {
-            eprintln!("cannot load rules/dialects (run from the crate root): {e}");
+            eprintln!("cannot load rules/common (run from the crate root): {e}");
             return ExitCode::FAILURE;
         }
     };

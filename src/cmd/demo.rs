@@ -28,24 +28,24 @@ use super::exit;
 /// The shipped dialect rules, as built into the binary.
 pub const DIALECT_RULES: &[(&str, &str)] = &[
     (
-        "rules/dialects/00-paths.yaml",
-        include_str!("../../rules/dialects/00-paths.yaml"),
+        "rules/common/00-paths.yaml",
+        include_str!("../../rules/common/00-paths.yaml"),
     ),
     (
-        "rules/dialects/10-patch.yaml",
-        include_str!("../../rules/dialects/10-patch.yaml"),
+        "rules/common/10-patch.yaml",
+        include_str!("../../rules/common/10-patch.yaml"),
     ),
     (
-        "rules/dialects/20-booleans.yaml",
-        include_str!("../../rules/dialects/20-booleans.yaml"),
+        "rules/common/20-booleans.yaml",
+        include_str!("../../rules/common/20-booleans.yaml"),
     ),
     (
-        "rules/dialects/30-schemas.yaml",
-        include_str!("../../rules/dialects/30-schemas.yaml"),
+        "rules/common/30-schemas.yaml",
+        include_str!("../../rules/common/30-schemas.yaml"),
     ),
     (
-        "rules/dialects/40-scim.yaml",
-        include_str!("../../rules/dialects/40-scim.yaml"),
+        "rules/common/40-scim.yaml",
+        include_str!("../../rules/common/40-scim.yaml"),
     ),
 ];
 

@@ -74,7 +74,7 @@ impl fmt::Display for Diagnostic {
     ///
     /// ```text
     /// error: unknown field `selct`, expected `select` or `to`
-    ///   --> rules/dialects/entra.yaml:12:11
+    ///   --> rules/common/entra.yaml:12:11
     ///    = rule: entra.string-booleans, field: rules[0].actions[1].coerce
     ///    = hint: …
     /// ```

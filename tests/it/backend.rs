@@ -29,7 +29,7 @@ fn backend_url(b: &ScimServer, path: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gen01_doubled_v2_fails_directly_and_works_through_scimshim() {
-    let (backend, shim) = stack(&["rules/dialects"]);
+    let (backend, shim) = stack(&["rules/common"]);
     let user = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"gen01.user","active":true}"#;
 
     // Directly, the doubled segment is not an endpoint.
@@ -76,7 +76,7 @@ async fn gen01_doubled_v2_fails_directly_and_works_through_scimshim() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn entra12_extra_group_schema_fails_directly_and_works_through_scimshim() {
-    let (backend, shim) = stack(&["rules/dialects"]);
+    let (backend, shim) = stack(&["rules/common"]);
     // Entra's documented group create body (ENTRA-12).
     let group = json!({
         "schemas": [
@@ -129,7 +129,7 @@ async fn entra12_extra_group_schema_fails_directly_and_works_through_scimshim() 
 async fn entra_deprovision_session_ends_with_the_user_inactive() {
     // Entra default mode: create, then disable with capitalised op, string
     // boolean and a URN-qualified path (ENTRA-01, -02, -06), then re-enable.
-    let (backend, shim) = stack(&["rules/dialects"]);
+    let (backend, shim) = stack(&["rules/common"]);
     let user = json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
         "externalId": "0a21f0f2", "userName": "Test_User@contoso.com", "active": "True",
@@ -179,7 +179,7 @@ async fn entra_deprovision_session_ends_with_the_user_inactive() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_groups_profile_keeps_group_traffic_off_the_backend() {
-    let (backend, shim) = stack(&["rules/dialects", "rules/backends/no-groups.yaml"]);
+    let (backend, shim) = stack(&["rules/common", "rules/backends/no-groups.yaml"]);
     // Entra Test Connection: user probe forwarded, group probe answered here.
     let r = send(
         "GET",

@@ -24,7 +24,7 @@ async fn serve_reads_its_settings_from_the_environment() {
             ("SCIMSHIM_UPSTREAM", &rec.url()),
             (
                 "SCIMSHIM_RULES",
-                "rules/dialects,rules/backends/no-groups.yaml",
+                "rules/common,rules/backends/no-groups.yaml",
             ),
             ("SCIMSHIM_BASE_PATH", "/tenant/scim"),
         ],

@@ -12,7 +12,7 @@ use crate::support::client::{self, Reply, send};
 use crate::support::recorder::Canned;
 use crate::support::{Recorder, Scimshim, through_recorder};
 
-const DIALECTS: &str = "rules/dialects";
+const DIALECTS: &str = "rules/common";
 const ERROR_URN: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 
 /// Checks a proxy-made SCIM error body; returns its `detail`.

@@ -18,7 +18,7 @@ fn changes(shim: &Scimshim) -> Vec<serde_json::Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_change_is_one_event_and_every_request_one_more() {
-    let (_rec, shim) = through_recorder("/scim/v2", &["--rules", "rules/dialects"]).await;
+    let (_rec, shim) = through_recorder("/scim/v2", &["--rules", "rules/common"]).await;
     let body = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}"#;
     let r = send(
         "PATCH",
@@ -112,7 +112,7 @@ async fn credentials_and_passwords_never_reach_the_logs() {
             "--upstream",
             &up,
             "--rules",
-            "rules/dialects",
+            "rules/common",
             "--rules",
             "rules/backends/bearer-to-basic.yaml",
             "--rules",

@@ -28,7 +28,7 @@ fn assert_content_length_matches(body: &[u8], cl: Option<String>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gen01_doubled_version_segment_is_collapsed() {
-    let (rec, shim) = setup(&["rules/dialects"]).await;
+    let (rec, shim) = setup(&["rules/common"]).await;
     let r = send(
         "GET",
         &shim.url("/scim/v2/v2/Users?filter=userName+eq+%22a%22"),
@@ -108,7 +108,7 @@ async fn backend01_bearer_pair_becomes_basic() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn entra02_string_booleans_in_post_and_put_bodies() {
-    let (rec, shim) = setup(&["rules/dialects"]).await;
+    let (rec, shim) = setup(&["rules/common"]).await;
     let body = json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
         "userName": "True",
@@ -149,7 +149,7 @@ async fn entra02_string_booleans_in_post_and_put_bodies() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn entra02_string_booleans_in_patch_operations() {
-    let (rec, shim) = setup(&["rules/dialects"]).await;
+    let (rec, shim) = setup(&["rules/common"]).await;
     let body = json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [
@@ -185,7 +185,7 @@ async fn entra02_string_booleans_in_patch_operations() {
 async fn entra02_groups_are_not_coerced() {
     // `active` is a User attribute; a Group PATCH that mentions it is left alone
     // (the backend decides), so the rule cannot corrupt other resource types.
-    let (rec, shim) = setup(&["rules/dialects"]).await;
+    let (rec, shim) = setup(&["rules/common"]).await;
     let body = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"True"}]}"#;
     let r = send(
         "PATCH",
@@ -202,7 +202,7 @@ async fn entra02_groups_are_not_coerced() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_groups_reads_get_empty_lists_locally() {
-    let (rec, shim) = setup(&["rules/dialects", "rules/backends/no-groups.yaml"]).await;
+    let (rec, shim) = setup(&["rules/common", "rules/backends/no-groups.yaml"]).await;
     // Entra's Test Connection group probe (ENTRA-10) and Okta's (OKTA-07).
     for path in [
         "/scim/v2/Groups?excludedAttributes=members&filter=displayName+eq+%22d3b0c1%22",
@@ -259,7 +259,7 @@ async fn no_groups_reads_get_empty_lists_locally() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_groups_writes_are_acknowledged_locally() {
-    let (rec, shim) = setup(&["rules/dialects", "rules/backends/no-groups.yaml"]).await;
+    let (rec, shim) = setup(&["rules/common", "rules/backends/no-groups.yaml"]).await;
     let create = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group","http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],"externalId":"8aa1","displayName":"Sales","meta":{"resourceType":"Group"}}"#;
     let r = send("POST", &shim.url("/scim/v2/Groups"), &[JSON], Some(create)).await;
     assert_eq!(r.status, 201);
@@ -322,7 +322,7 @@ async fn no_groups_writes_are_acknowledged_locally() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_groups_mixed_user_patch_forwards_only_supported_ops() {
-    let (rec, shim) = setup(&["rules/dialects", "rules/backends/no-groups.yaml"]).await;
+    let (rec, shim) = setup(&["rules/common", "rules/backends/no-groups.yaml"]).await;
     let body = json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [
@@ -373,7 +373,7 @@ async fn no_groups_mixed_user_patch_forwards_only_supported_ops() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn user_create_drops_read_only_groups_when_groups_are_unsupported() {
-    let (rec, shim) = setup(&["rules/dialects", "rules/backends/no-groups.yaml"]).await;
+    let (rec, shim) = setup(&["rules/common", "rules/backends/no-groups.yaml"]).await;
     let body = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"t","groups":[],"active":true}"#;
     let r = send("POST", &shim.url("/scim/v2/Users"), &[JSON], Some(body)).await;
     assert_eq!(r.status, 200);

@@ -107,7 +107,7 @@ async fn entra04_member_removal_by_value_keeps_the_other_members() {
     for start in Strict::both() {
         let backend = start(&[]);
         let who = backend.name();
-        let shim = shim_for(&backend, &["rules/dialects"]);
+        let shim = shim_for(&backend, &["rules/common"]);
         let base = backend.url();
         let (alice, bob) = (
             create_user(&base, "e04.alice").await,
@@ -158,7 +158,7 @@ async fn entra02_string_booleans_are_typed_by_the_schema() {
     for start in Strict::both() {
         let backend = start(&[]);
         let who = backend.name();
-        let shim = shim_for(&backend, &["rules/dialects"]);
+        let shim = shim_for(&backend, &["rules/common"]);
         let base = backend.url();
         let user = create_user(&base, &format!("e02.{who}")).await;
         let quirky = patch(json!([
@@ -212,7 +212,7 @@ async fn entra07_filtered_write_on_a_missing_element_creates_it() {
     for start in Strict::both() {
         let backend = start(&[]);
         let who = backend.name();
-        let shim = shim_for(&backend, &["rules/dialects"]);
+        let shim = shim_for(&backend, &["rules/common"]);
         let base = backend.url();
         let user = create_user(&base, "e07.user").await;
         let quirky = patch(json!([
@@ -288,7 +288,7 @@ async fn entra08_bare_manager_is_wrapped() {
     for start in Strict::both() {
         let backend = start(&[]);
         let who = backend.name();
-        let shim = shim_for(&backend, &["rules/dialects"]);
+        let shim = shim_for(&backend, &["rules/common"]);
         let base = backend.url();
         let user = create_user(&base, "e08.user").await;
         let quirky = patch(json!([
@@ -355,7 +355,7 @@ async fn entra05_dotted_keys_are_rebuilt_into_a_partial_resource() {
     for start in Strict::both() {
         let backend = start(&[]);
         let who = backend.name();
-        let shim = shim_for(&backend, &["rules/dialects"]);
+        let shim = shim_for(&backend, &["rules/common"]);
         let base = backend.url();
         let user = create_user(&base, "e05.user").await;
         let quirky = patch(json!([
@@ -406,7 +406,7 @@ async fn patch_via_put_for_a_backend_without_patch() {
     let base = backend.url();
     let shim = shim_for(
         &backend,
-        &["rules/dialects", "rules/backends/put-only.yaml"],
+        &["rules/common", "rules/backends/put-only.yaml"],
     );
     let user = create_user(&base, "put.user").await;
     let quirky = patch(json!([
@@ -475,7 +475,7 @@ async fn deprovisioning_as_deactivation_or_as_deletion() {
         let keep = shim_for(
             &backend,
             &[
-                "rules/dialects",
+                "rules/common",
                 "rules/backends/deprovision-by-deactivation.yaml",
             ],
         );
@@ -494,7 +494,7 @@ async fn deprovisioning_as_deactivation_or_as_deletion() {
         let delete = shim_for(
             &backend,
             &[
-                "rules/dialects",
+                "rules/common",
                 "rules/backends/deprovision-by-deletion.yaml",
             ],
         );
@@ -545,7 +545,7 @@ async fn entra08_manager_is_shaped_in_responses() {
         "--upstream",
         &upstream,
         "--rules",
-        "rules/dialects",
+        "rules/common",
         "--rules",
         "rules/backends/bare-manager.yaml",
     ]);
@@ -626,7 +626,7 @@ fn put_only_shim(rec: &Recorder) -> Scimshim {
         "--upstream",
         &upstream,
         "--rules",
-        "rules/dialects",
+        "rules/common",
         "--rules",
         "rules/backends/put-only.yaml",
     ])

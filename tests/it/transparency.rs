@@ -1,5 +1,5 @@
 //! Transparency: what no rule changes passes through unchanged, in both
-//! directions. Most tests load the shipped dialect rules (`rules/dialects`) so
+//! directions. Most tests load the shipped dialect rules (`rules/common`) so
 //! that rules are present, and sometimes read the body, but do not match or
 //! change anything; one test runs with no rules at all.
 
@@ -11,7 +11,7 @@ use crate::support::client::{self, send, send_h2};
 use crate::support::recorder::Canned;
 use crate::support::{Recorder, Scimshim, through_recorder};
 
-const DIALECTS: &str = "rules/dialects";
+const DIALECTS: &str = "rules/common";
 
 /// Hop-by-hop headers (RFC 9110 §7.6.1) that must never cross the proxy.
 const HOP_BY_HOP: [&str; 8] = [

@@ -335,7 +335,7 @@ fn not_recording_changes_edits_the_same_way() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let shipped = crate::rules::load(
         &[
-            root.join("rules/dialects"),
+            root.join("rules/common"),
             root.join("rules/backends/no-groups.yaml"),
         ],
         &options,
