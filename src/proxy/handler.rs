@@ -499,7 +499,7 @@ async fn respond_phase(
         raw: None,
         timeout: proxy.timeout,
     };
-    rules::drive(
+    let driven = rules::drive(
         rule_set,
         Phase::Response,
         cx,
@@ -512,6 +512,15 @@ async fn respond_phase(
     let (raw, upstream_body) = (io.raw, io.body);
     ctx.trace.applied.append(&mut trace.applied);
     ctx.trace.changes.append(&mut trace.changes);
+    if let Outcome::Respond(local) = driven.outcome {
+        // A response rule replaces the upstream's answer (a 404 on a list
+        // becomes an empty ListResponse, say).
+        if let Some(b) = upstream_body {
+            drain(Response::new(b), proxy.timeout).await;
+        }
+        ctx.local_rule = Some(local.rule.clone());
+        return Ok(local_response(local));
+    }
     parts.headers = message.headers;
     let buffered = trace.body_changed || raw.is_some();
     let body = if trace.body_changed {

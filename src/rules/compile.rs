@@ -113,11 +113,21 @@ pub fn compile_rule(spec: &RuleParts, source: RuleSource, cx: &mut CompileCx) ->
             cx.error(
                 field.key(a.name()),
                 format!("`{}` cannot run on a response", a.name()),
-                Some("response rules may use set_header, remove_header, coerce, coerce_by_schema, set, remove, rename, lowercase and manager_shape"),
+                Some("response rules may use set_header, remove_header, coerce, coerce_by_schema, set, remove, rename, lowercase, manager_shape and respond"),
             );
             continue;
         }
-
+        if phase == Phase::Response
+            && let ActionSpec::Respond(r) = a
+            && r.echo_request_body
+        {
+            cx.error(
+                field.key(a.name()).key("echo_request_body"),
+                "a response rule has no request body to echo",
+                Some("give the answer's `body` in full"),
+            );
+            continue;
+        }
         if matches!(a, ActionSpec::Respond(_)) && i + 1 < spec.action_count {
             cx.push(
                 Problem::warning(field.clone(), "actions after `respond` never run")

@@ -10,6 +10,7 @@ pub mod compile;
 pub mod diagnostic;
 pub mod drive;
 pub mod eval;
+pub mod fixture;
 pub mod jsonpath;
 pub mod load;
 pub mod matcher;

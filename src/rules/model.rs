@@ -393,6 +393,7 @@ impl ActionSpec {
                 | ActionSpec::Rename(_)
                 | ActionSpec::Lowercase(_)
                 | ActionSpec::ManagerShape(_)
+                | ActionSpec::Respond(_)
         )
     }
 }

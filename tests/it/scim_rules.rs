@@ -404,10 +404,7 @@ async fn patch_via_put_for_a_backend_without_patch() {
     // The embedded backend with PATCH turned off answers 501 (RFC 7644 §3.5.2).
     let backend = Strict::Embedded(crate::support::Embedded::start(&["--no-patch"]));
     let base = backend.url();
-    let shim = shim_for(
-        &backend,
-        &["rules/common", "rules/backends/put-only.yaml"],
-    );
+    let shim = shim_for(&backend, &["rules/common", "rules/backends/put-only.yaml"]);
     let user = create_user(&base, "put.user").await;
     let quirky = patch(json!([
         {"op": "Replace", "path": "active", "value": "False"},
@@ -547,7 +544,7 @@ async fn entra08_manager_is_shaped_in_responses() {
         "--rules",
         "rules/common",
         "--rules",
-        "rules/backends/bare-manager.yaml",
+        "rules/backends/lax-responses.yaml",
     ]);
     let r = send("GET", &shim.url("/scim/v2/Users/u1"), &[], None).await;
     r.assert_status(200);
@@ -714,4 +711,40 @@ async fn patch_via_put_gives_up_after_its_retries_and_relays_the_412() {
     for (n, put) in seen.iter().filter(|r| r.method == "PUT").enumerate() {
         assert_eq!(put.header("if-match"), Some(format!("W/\"{}\"", n + 1)));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entra10_a_list_that_finds_nothing_is_an_empty_list_not_a_404() {
+    // A legacy backend answers 404 to a filter that matches nothing; Entra's
+    // Test Connection then fails. A response rule answers in its place.
+    let rec = Recorder::start(Canned {
+        status: 404,
+        headers: vec![("content-type", "application/json".into())],
+        body: br#"{"detail":"no users","status":404}"#.to_vec(),
+        ..Canned::default()
+    })
+    .await;
+    let upstream = format!("{}/scim/v2", rec.url());
+    let shim = Scimshim::start(&["--upstream", &upstream, "--rules", "rules/common"]);
+    let probe = "/scim/v2/Users?filter=userName%20eq%20%22c0ffee-not-a-user%22";
+    let r = send("GET", &shim.url(probe), &[], None).await;
+    r.assert_status(200);
+    assert_eq!(r.json()["totalResults"], 0);
+    assert_eq!(r.json()["Resources"], json!([]));
+    assert_eq!(
+        r.header("x-scimshim-rule"),
+        Some("generic.list-not-found-is-empty")
+    );
+    assert_eq!(rec.requests().len(), 1, "the upstream was asked");
+
+    // An item 404 stays a 404, with its error body normalised.
+    let r = send("GET", &shim.url("/scim/v2/Users/gone"), &[], None).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.json()["status"], "404", "RFC 7644 §3.12: a string");
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/scim+json; charset=utf-8")
+    );
+    let done = shim.wait_log(|l| l["message"] == "request" && l["http.status"] == 200);
+    assert_eq!(done["local"], true, "{done}");
 }
