@@ -53,47 +53,7 @@ impl Query {
     }
 }
 
-/// Decodes `%XX` escapes (and `+` as a space when `plus` is set). Returns
-/// `None` when the result is not UTF-8. A `%` not followed by two hex digits
-/// is kept as is.
-pub(super) fn percent_decode(text: &str, plus: bool) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'+' if plus => {
-                out.push(b' ');
-                i += 1;
-            }
-            b'%' => {
-                let hi = bytes.get(i + 1).and_then(|c| hex(*c));
-                let lo = bytes.get(i + 2).and_then(|c| hex(*c));
-                if let (Some(hi), Some(lo)) = (hi, lo) {
-                    out.push(hi * 16 + lo);
-                    i += 3;
-                } else {
-                    out.push(b'%');
-                    i += 1;
-                }
-            }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-fn hex(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
+pub(super) use crate::scim::query::percent_decode;
 
 /// Which attributes to return (RFC 7644 §3.9): at most one of the two lists.
 #[derive(Debug, Default, Clone)]

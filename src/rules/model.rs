@@ -126,6 +126,10 @@ pub enum ActionSpec {
     /// schema declares for their attribute: in POST/PUT bodies, in PATCH
     /// values (the path decides the attribute), and in responses.
     CoerceBySchema(EmptySpec),
+    /// The `filter` query parameter in canonical RFC 7644 §3.4.2.2 form
+    /// (lower-case operators, quoted values, `%20` for spaces), and stray
+    /// `?`/`&` dropped from the query.
+    NormalizeFilter(EmptySpec),
     /// PATCH: lower-case every operation's `op` (RFC 7644 §3.5.2).
     PatchLowercaseOp(EmptySpec),
     /// PATCH: strip schema URN prefixes from operation paths.
@@ -365,6 +369,7 @@ impl ActionSpec {
             ActionSpec::Rename(_) => "rename",
             ActionSpec::Lowercase(_) => "lowercase",
             ActionSpec::CoerceBySchema(_) => "coerce_by_schema",
+            ActionSpec::NormalizeFilter(_) => "normalize_filter",
             ActionSpec::PatchLowercaseOp(_) => "patch_lowercase_op",
             ActionSpec::PatchStripUrn(_) => "patch_strip_urn",
             ActionSpec::PatchDropOps(_) => "patch_drop_ops",

@@ -6,6 +6,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+/// The [`Change::target`] of the query's `filter` parameter (its value
+/// decoded).
+pub const QUERY_FILTER: &str = "query:filter";
+
 /// One change made by one action.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {

@@ -7,6 +7,7 @@ pub mod classify;
 pub mod error;
 pub mod filter;
 pub mod patch;
+pub mod query;
 pub mod quirks;
 pub mod schema;
 pub mod urn;

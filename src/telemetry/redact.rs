@@ -103,6 +103,11 @@ fn redact_string(key: &str, s: &str) -> String {
     if key == "path" {
         return mask_filter_literals(s);
     }
+    if key == crate::rules::trace::QUERY_FILTER && crate::scim::filter::parse(s).is_ok() {
+        // Every value in a valid filter is quoted, so masking hides them all;
+        // a filter that does not parse may hold bare values and is not shown.
+        return mask_filter_literals(s);
+    }
     format!("[string: {} chars]", s.chars().count())
 }
 

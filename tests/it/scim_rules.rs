@@ -748,3 +748,43 @@ async fn entra10_a_list_that_finds_nothing_is_an_empty_list_not_a_404() {
     let done = shim.wait_log(|l| l["message"] == "request" && l["http.status"] == 200);
     assert_eq!(done["local"], true, "{done}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wso2_01_bare_filter_values_are_quoted() {
+    // WSO2 IS looks groups up with `displayName Eq PRIMARY/system`: a bare
+    // value, which RFC 7644 §3.4.2.2 does not allow.
+    for start in Strict::both() {
+        let backend = start(&[]);
+        let who = backend.name();
+        let shim = shim_for(&backend, &["rules/common"]);
+        let base = backend.url();
+        create_group(&base, "PRIMARY/system", &[]).await;
+        let query = "filter=displayName+Eq+PRIMARY/system";
+        let direct = send("GET", &format!("{base}/Groups?{query}"), &[], None).await;
+        assert_eq!(
+            direct.status,
+            400,
+            "{who}: {}",
+            String::from_utf8_lossy(&direct.body)
+        );
+        let through = send(
+            "GET",
+            &shim.url(&format!("/scim/v2/Groups?{query}")),
+            &[],
+            None,
+        )
+        .await;
+        through.assert_status(200);
+        assert_eq!(through.json()["totalResults"], 1, "{who}");
+        assert_eq!(
+            through.json()["Resources"][0]["displayName"],
+            "PRIMARY/system"
+        );
+        let change = shim.wait_log(|l| l["rule.target"] == "query:filter");
+        assert_eq!(change["rule.id"], "generic.filter-canonical");
+        assert_eq!(
+            change["rule.after"], "\"displayName eq \\\"…\\\"\"",
+            "values masked"
+        );
+    }
+}

@@ -3,6 +3,7 @@
 //! in the [`Trace`].
 
 mod auth;
+mod filter;
 mod header;
 mod json;
 mod patch;
@@ -50,6 +51,7 @@ pub enum Action {
     Remove(json::Remove),
     Rename(json::Rename),
     Lowercase(json::Lowercase),
+    NormalizeFilter(filter::NormalizeFilter),
     PatchLowercaseOp(patch::LowercaseOp),
     PatchStripUrn(patch::StripUrn),
     PatchDropOps(patch::DropOps),
@@ -88,6 +90,7 @@ impl Action {
             ActionSpec::Remove(s) => Action::Remove(json::Remove::compile(s, &field, cx)?),
             ActionSpec::Rename(s) => Action::Rename(json::Rename::compile(s, &field, cx)?),
             ActionSpec::Lowercase(s) => Action::Lowercase(json::Lowercase::compile(s, &field, cx)?),
+            ActionSpec::NormalizeFilter(_) => Action::NormalizeFilter(filter::NormalizeFilter),
             ActionSpec::PatchLowercaseOp(_) => Action::PatchLowercaseOp(patch::LowercaseOp),
             ActionSpec::PatchStripUrn(s) => {
                 Action::PatchStripUrn(patch::StripUrn::compile(s, &field, cx)?)
@@ -139,6 +142,7 @@ impl Action {
             Action::Remove(_) => "remove",
             Action::Rename(_) => "rename",
             Action::Lowercase(_) => "lowercase",
+            Action::NormalizeFilter(_) => "normalize_filter",
             Action::PatchLowercaseOp(_) => "patch_lowercase_op",
             Action::PatchStripUrn(_) => "patch_strip_urn",
             Action::PatchDropOps(_) => "patch_drop_ops",
@@ -171,7 +175,8 @@ impl Action {
             | Action::RemoveHeader(_)
             | Action::BearerToBasic(_)
             | Action::SetCredential(_)
-            | Action::DeleteAsDeactivate(_) => false,
+            | Action::DeleteAsDeactivate(_)
+            | Action::NormalizeFilter(_) => false,
             Action::Respond(r) => r.needs_body(),
             _ => true,
         }
@@ -190,6 +195,7 @@ impl Action {
             Action::Remove(a) => a.apply(rule, req, trace),
             Action::Rename(a) => a.apply(rule, req, trace),
             Action::Lowercase(a) => a.apply(rule, req, trace),
+            Action::NormalizeFilter(a) => a.apply(rule, req, trace),
             Action::PatchLowercaseOp(a) => a.apply(rule, req, trace),
             Action::PatchStripUrn(a) => a.apply(rule, req, trace),
             Action::PatchDropOps(a) => return a.apply(rule, req, trace),

@@ -24,7 +24,9 @@ mod print;
 
 pub use ast::{AttrPath, CompValue, CompareOp, Filter, PatchPath};
 pub use eval::{AttrInfo, CaseInsensitive, matching_indices};
-pub use parse::{FilterError, MAX_DEPTH, MAX_NESTING, parse, parse_attr_path, parse_patch_path};
+pub use parse::{
+    FilterError, MAX_DEPTH, MAX_NESTING, parse, parse_attr_path, parse_lenient, parse_patch_path,
+};
 pub use print::quote;
 
 #[cfg(test)]

@@ -53,7 +53,20 @@ impl std::error::Error for FilterError {}
 /// Attribute names are kept as written. Grouping parentheses are not kept in
 /// the AST. Empty input is an error.
 pub fn parse(text: &str) -> Result<Filter, FilterError> {
+    parse_with(Parser::new(text))
+}
+
+/// Like [`parse`], but a comparison value that is not quoted and is not
+/// `true`, `false`, `null` or a number is read as a string, as some clients
+/// write them (`displayName Eq PRIMARY/system`). Printing the result gives
+/// the RFC 7644 §3.4.2.2 spelling.
+pub fn parse_lenient(text: &str) -> Result<Filter, FilterError> {
     let mut parser = Parser::new(text);
+    parser.lenient = true;
+    parse_with(parser)
+}
+
+fn parse_with(mut parser: Parser<'_>) -> Result<Filter, FilterError> {
     if parser.peek()?.is_none() {
         return Err(parser.error_at(0, "empty filter"));
     }
@@ -177,6 +190,8 @@ struct Parser<'a> {
     peeked: Option<Option<Token>>,
     /// Current nesting of parentheses, `not` and value filters.
     nesting: usize,
+    /// Read unquoted values as strings (see [`parse_lenient`]).
+    lenient: bool,
 }
 
 fn is_space(c: char) -> bool {
@@ -195,6 +210,7 @@ impl<'a> Parser<'a> {
             prev_atom: None,
             peeked: None,
             nesting: 0,
+            lenient: false,
         }
     }
 
@@ -583,9 +599,13 @@ impl<'a> Parser<'a> {
         } else if word.eq_ignore_ascii_case("null") {
             Ok(CompValue::Null)
         } else if word.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '.')) {
-            parse_number(word)
-                .map(CompValue::Number)
-                .map_err(|m| self.error_at(token.start, m))
+            match parse_number(word) {
+                Ok(n) => Ok(CompValue::Number(n)),
+                Err(_) if self.lenient => Ok(CompValue::String(word.to_string())),
+                Err(m) => Err(self.error_at(token.start, m)),
+            }
+        } else if self.lenient {
+            Ok(CompValue::String(word.to_string()))
         } else {
             Err(self.error_at(
                 token.start,

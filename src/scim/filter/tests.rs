@@ -899,3 +899,33 @@ fn date_time_parser() {
         assert_eq!(parse_date_time(bad), None, "{bad:?}");
     }
 }
+
+#[test]
+fn lenient_parsing_reads_bare_values_as_strings_and_prints_them_quoted() {
+    for (lax, canonical) in [
+        (
+            "displayName Eq PRIMARY/system",
+            r#"displayName eq "PRIMARY/system""#,
+        ),
+        (
+            "username Eq jdoe and active eq true",
+            r#"username eq "jdoe" and active eq true"#,
+        ),
+        ("emails eq a@b.example", r#"emails eq "a@b.example""#),
+        ("employeeNumber eq 12ab", r#"employeeNumber eq "12ab""#),
+        ("count gt 12", "count gt 12"),
+    ] {
+        let f = parse_lenient(lax).unwrap_or_else(|e| panic!("{lax}: {e}"));
+        assert_eq!(f.to_string(), canonical, "{lax}");
+        assert_eq!(
+            parse(canonical).map(|g| g.to_string()).as_deref(),
+            Ok(canonical)
+        );
+    }
+    assert!(
+        parse("displayName Eq PRIMARY/system").is_err(),
+        "strict stays strict"
+    );
+    assert!(parse_lenient("userName eq").is_err());
+    assert!(parse_lenient("(userName eq x").is_err());
+}

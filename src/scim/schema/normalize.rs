@@ -67,9 +67,9 @@ pub(super) fn coerce_patch_value(
             }
         }
         // `emails[type eq "work"]`: the value is an element, or several.
-        (Some(_), None) => coerce_value(attr, value, "", changed),
+        (Some(_), None) => coerce_elements(attr, value, "", changed),
         // `active`, `name.givenName`, `emails`: the value is the attribute's;
-        // a lone element for a multi-valued attribute is taken as one.
+        // a lone element for a multi-valued attribute becomes a list of one.
         (None, _) => coerce_value(attr, value, "", changed),
     }
 }
@@ -97,6 +97,19 @@ fn coerce_members(
 }
 
 fn coerce_value(attr: &Attribute, value: &mut Value, pointer: &str, changed: &mut Vec<Coerced>) {
+    if attr.multi_valued && attr.ty == AttrType::Complex && value.is_object() {
+        // One element given where the schema wants a list (ONELOGIN-02:
+        // `"emails": {...}`): a list of that one element.
+        let element = std::mem::take(value);
+        changed.push((pointer.to_owned(), element.clone()));
+        *value = Value::Array(vec![element]);
+    }
+    coerce_elements(attr, value, pointer, changed);
+}
+
+/// Like [`coerce_value`], without making a list of a lone element: for a
+/// value that is one element (a PATCH path with a value filter).
+fn coerce_elements(attr: &Attribute, value: &mut Value, pointer: &str, changed: &mut Vec<Coerced>) {
     match value {
         Value::Array(items) if attr.multi_valued => {
             for (i, item) in items.iter_mut().enumerate() {

@@ -184,3 +184,44 @@ fn without_change_records_the_edit_is_still_counted() {
     assert!(trace.body_changed);
     assert_eq!(body(&req)["active"], true);
 }
+
+#[test]
+fn a_lone_element_of_a_multi_valued_attribute_becomes_a_list() {
+    // ONELOGIN-02: the template sends `emails` as one object.
+    let mut req = message(
+        Method::POST,
+        "/scim/v2/Users",
+        json!({
+            "schemas": [urn::USER],
+            "userName": "o",
+            "emails": {"value": "o@x.example", "primary": "true"},
+            "name": {"givenName": "O"}
+        }),
+    );
+    let trace = run(&mut req);
+    let b = body(&req);
+    assert_eq!(
+        b["emails"],
+        json!([{"value": "o@x.example", "primary": true}])
+    );
+    assert_eq!(b["name"], json!({"givenName": "O"}), "single-valued stays");
+    assert_eq!(targets(&trace), ["/emails", "/emails/0/primary"]);
+    assert_eq!(
+        trace.changes[0].before,
+        json!({"value": "o@x.example", "primary": "true"})
+    );
+
+    // In a PATCH: `emails` takes a list; `emails[type eq "work"]` one element.
+    let mut req = message(
+        Method::PATCH,
+        "/scim/v2/Users/u1",
+        json!({"Operations": [
+            {"op": "add", "path": "emails", "value": {"value": "w@x.example", "type": "work"}},
+            {"op": "replace", "path": "emails[type eq \"work\"]", "value": {"value": "w2@x.example", "type": "work"}}
+        ]}),
+    );
+    run(&mut req);
+    let ops = &body(&req)["Operations"];
+    assert!(ops[0]["value"].is_array(), "{ops}");
+    assert!(ops[1]["value"].is_object(), "{ops}");
+}
