@@ -13,5 +13,6 @@ mod errors;
 mod logging;
 mod rewrites;
 mod scim_rules;
+mod sessions;
 mod tls;
 mod transparency;
