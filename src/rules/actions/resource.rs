@@ -144,6 +144,9 @@ impl UpsertFilteredPath {
                 out.push(op);
                 continue;
             };
+            // `roles[primary eq "True"]` means the boolean (ENTRA-09).
+            let typed = rt.coerce_filter(Some(&pp.attr), f);
+            let f = &typed;
             let existing = elements(&resource, &pp.attr);
             if !filter::matching_indices(f, existing, &pp.attr, &rt).is_empty() {
                 // The element exists: a plain replace says exactly that

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::normalize::Coerced;
 use super::{core, normalize, repr, validate};
 use crate::scim::error::ScimError;
-use crate::scim::filter::{AttrInfo, AttrPath, PatchPath};
+use crate::scim::filter::{AttrInfo, AttrPath, Filter, PatchPath};
 
 /// RFC 7643 §2.3 data types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -318,6 +318,17 @@ impl ResourceType {
         let mut changed = Vec::new();
         normalize::coerce(self, resource, &mut changed);
         changed
+    }
+
+    /// A copy of `filter` whose string comparison values that spell a boolean
+    /// or an integer (`primary eq "True"`) take the type the schema declares
+    /// for their attribute, so that the filter matches as the client meant.
+    /// `parent` is the multi-valued attribute of a PATCH value filter
+    /// (`roles` in `roles[primary eq "True"]`), whose sub-attributes the
+    /// filter names.
+    pub fn coerce_filter(&self, parent: Option<&AttrPath>, filter: &Filter) -> Filter {
+        let parent = parent.and_then(|p| self.attribute(p)).map(|(_, a)| a);
+        normalize::coerce_filter(self, parent, filter)
     }
 
     /// Coerces the `value` of a PATCH operation whose path is `path` (`None`

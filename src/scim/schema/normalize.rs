@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use serde_json::{Map, Value};
 
 use super::model::{AttrType, Attribute, Mutability, ResourceType};
-use crate::scim::filter::PatchPath;
+use crate::scim::filter::{AttrPath, CompValue, Filter, PatchPath};
 
 /// Escapes one JSON pointer reference token (RFC 6901 §3).
 fn escape(token: &str) -> String {
@@ -71,6 +71,48 @@ pub(super) fn coerce_patch_value(
         // `active`, `name.givenName`, `emails`: the value is the attribute's;
         // a lone element for a multi-valued attribute becomes a list of one.
         (None, _) => coerce_value(attr, value, "", changed),
+    }
+}
+
+/// See [`ResourceType::coerce_filter`].
+pub(super) fn coerce_filter(rt: &ResourceType, parent: Option<&Attribute>, filter: &Filter) -> Filter {
+    let definition = |path: &AttrPath| -> Option<&Attribute> {
+        match parent {
+            // Inside a value filter, names are the parent's sub-attributes.
+            Some(p) if path.urn.is_none() => match &path.sub {
+                None => p.sub(&path.name),
+                Some(_) => None,
+            },
+            _ => rt.attribute(path).map(|(_, a)| a),
+        }
+    };
+    match filter {
+        Filter::Compare(path, op, CompValue::String(s)) => {
+            let typed = match definition(path).map(|a| a.ty) {
+                Some(AttrType::Boolean) => lax_bool(s).map(CompValue::Bool),
+                Some(AttrType::Integer) => lax_integer(s).map(|n| CompValue::Number(n.into())),
+                _ => None,
+            };
+            Filter::Compare(
+                path.clone(),
+                *op,
+                typed.unwrap_or_else(|| CompValue::String(s.clone())),
+            )
+        }
+        Filter::Compare(..) | Filter::Present(_) => filter.clone(),
+        Filter::Not(inner) => Filter::Not(Box::new(coerce_filter(rt, parent, inner))),
+        Filter::And(a, b) => Filter::And(
+            Box::new(coerce_filter(rt, parent, a)),
+            Box::new(coerce_filter(rt, parent, b)),
+        ),
+        Filter::Or(a, b) => Filter::Or(
+            Box::new(coerce_filter(rt, parent, a)),
+            Box::new(coerce_filter(rt, parent, b)),
+        ),
+        Filter::ValuePath(path, inner) => {
+            let attr = definition(path);
+            Filter::ValuePath(path.clone(), Box::new(coerce_filter(rt, attr, inner)))
+        }
     }
 }
 

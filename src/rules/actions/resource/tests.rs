@@ -83,6 +83,26 @@ fn upsert_adds_missing_elements_and_merges_their_sub_attributes() {
 }
 
 #[test]
+fn upsert_compares_filter_values_by_the_schema_type() {
+    // ENTRA-09: `primary eq "True"` means the boolean; an existing primary
+    // role is replaced, not joined by a second primary role.
+    let mut user = alice();
+    user["roles"] = json!([{"value": "reader", "primary": true}]);
+    let ops = json!({"Operations": [
+        {"op": "Replace", "path": "roles[primary eq \"True\"].value", "value": "admin"}
+    ]});
+    let mut req = patch("/scim/v2/Users/u1", ops.clone());
+    req.resource = Fetched::Found {
+        resource: user,
+        etag: None,
+    };
+    let mut trace = Trace::default();
+    UpsertFilteredPath.apply(&rule(), &mut req, &mut trace);
+    assert_eq!(body(&req), &ops, "left for the backend as a replace");
+    assert!(trace.changes.is_empty());
+}
+
+#[test]
 fn upsert_does_nothing_without_the_resource() {
     let original = json!({"Operations": [{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "w"}]});
     let mut req = patch("/scim/v2/Users/u1", original.clone());
