@@ -162,8 +162,106 @@ pub enum ActionSpec {
     /// Deprovisioning by deletion: a PATCH whose only effect is setting
     /// `active` to false becomes `DELETE`.
     DeactivateAsDelete(EmptySpec),
+    /// Reject the request with a SCIM error (RFC 7644 §3.12) unless the
+    /// selected values pass every check given: present, matching a regex,
+    /// within length bounds, not too many.
+    Require(RequireSpec),
+    /// Attributes that cannot change once set (RFC 7643 §2.2 `immutable`): a
+    /// PUT or PATCH that would change one is rejected with `400 mutability`
+    /// (RFC 7644 §3.5.1); writes of the value it already has are dropped.
+    /// Fetches the resource from the upstream first.
+    Immutable(ImmutableSpec),
+    /// Values written to one SCIM attribute are written to another instead,
+    /// in POST/PUT bodies and PATCH operations; a multi-valued source gives
+    /// its primary (or only) element's value.
+    MapAttribute(MapAttributeSpec),
     /// Answer locally instead of forwarding.
     Respond(RespondSpec),
+}
+
+/// Where `require` finds the values it checks: exactly one of `select`,
+/// `attribute` and `query`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequireSpec {
+    /// A JSONPath selecting the values to check, or a list of JSONPaths whose
+    /// selections are checked together (for `max_count`).
+    #[serde(default)]
+    pub select: Option<OneOrMany>,
+    /// A SCIM attribute (`userName`, `name.givenName`,
+    /// `urn:…:2.0:User:role`): the values the request writes to it, in a
+    /// POST/PUT body or in PATCH operations, whatever their spelling.
+    #[serde(default)]
+    pub attribute: Option<String>,
+    /// A query parameter (`filter`): its values, percent-decoded.
+    #[serde(default)]
+    pub query: Option<String>,
+    /// At least one value (other than `null`) must be found.
+    #[serde(default)]
+    pub present: bool,
+    /// A regular expression searched in every value found; a value that is
+    /// not a string does not match. Anchor it with `^…$`.
+    #[serde(default)]
+    pub matches: Option<String>,
+    /// The least length of every value: characters of a string, items of a list.
+    #[serde(default)]
+    pub min_length: Option<u32>,
+    /// The greatest length of every value: characters of a string, items of a list.
+    #[serde(default)]
+    pub max_length: Option<u32>,
+    /// At most this many values may be found, all selections together.
+    #[serde(default)]
+    pub max_count: Option<u32>,
+    /// The HTTP status of the rejection; 400 unless given.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// The SCIM error answered when a check fails: say what the admin must change.
+    pub error: ErrorBodySpec,
+}
+
+/// One string, or a list of them.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The strings, in order.
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            OneOrMany::One(s) => std::slice::from_ref(s),
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImmutableSpec {
+    /// SCIM attributes that cannot change once set: `userName`, `externalId`,
+    /// `urn:…:2.0:User:attribute` (whole attributes, no sub-attributes).
+    pub attributes: Vec<String>,
+    /// The `detail` of the `400 mutability` answer; by default it names the
+    /// attribute.
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MapAttributeSpec {
+    /// The attribute the client writes, e.g. `roles.value`: a sub-attribute
+    /// of a multi-valued attribute is taken from its primary (or only) element.
+    pub from: String,
+    /// The attribute the backend stores, e.g.
+    /// `urn:ietf:params:scim:schemas:extension:acme:2.0:User:role`.
+    pub to: String,
+    /// The `detail` of the `400 invalidValue` answer when several values
+    /// offer themselves and none is primary; by default it names both attributes.
+    #[serde(default)]
+    pub detail: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
@@ -380,6 +478,9 @@ impl ActionSpec {
             ActionSpec::PatchViaPut(_) => "patch_via_put",
             ActionSpec::DeleteAsDeactivate(_) => "delete_as_deactivate",
             ActionSpec::DeactivateAsDelete(_) => "deactivate_as_delete",
+            ActionSpec::Require(_) => "require",
+            ActionSpec::Immutable(_) => "immutable",
+            ActionSpec::MapAttribute(_) => "map_attribute",
             ActionSpec::Respond(_) => "respond",
         }
     }

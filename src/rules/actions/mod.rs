@@ -6,12 +6,15 @@ mod auth;
 mod filter;
 mod header;
 mod json;
+mod mapping;
 mod patch;
 mod path;
 mod resource;
 mod respond;
 mod scim;
+mod target;
 mod typed;
+mod validate;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -62,6 +65,9 @@ pub enum Action {
     PatchViaPut(resource::PatchViaPut),
     DeleteAsDeactivate(resource::DeleteAsDeactivate),
     DeactivateAsDelete(resource::DeactivateAsDelete),
+    Require(validate::Require),
+    Immutable(validate::Immutable),
+    MapAttribute(mapping::MapAttribute),
     Respond(Respond),
 }
 
@@ -124,6 +130,13 @@ impl Action {
             ActionSpec::DeactivateAsDelete(_) => {
                 Action::DeactivateAsDelete(resource::DeactivateAsDelete)
             }
+            ActionSpec::Require(s) => Action::Require(validate::Require::compile(s, &field, cx)?),
+            ActionSpec::Immutable(s) => {
+                Action::Immutable(validate::Immutable::compile(s, &field, cx)?)
+            }
+            ActionSpec::MapAttribute(s) => {
+                Action::MapAttribute(mapping::MapAttribute::compile(s, &field, cx)?)
+            }
             ActionSpec::Respond(s) => Action::Respond(Respond::compile(s, &field, cx)?),
         })
     }
@@ -153,6 +166,9 @@ impl Action {
             Action::PatchViaPut(_) => "patch_via_put",
             Action::DeleteAsDeactivate(_) => "delete_as_deactivate",
             Action::DeactivateAsDelete(_) => "deactivate_as_delete",
+            Action::Require(_) => "require",
+            Action::Immutable(_) => "immutable",
+            Action::MapAttribute(_) => "map_attribute",
             Action::Respond(_) => "respond",
         }
     }
@@ -163,6 +179,7 @@ impl Action {
         match self {
             Action::UpsertFilteredPath(a) => a.wants_resource(req),
             Action::PatchViaPut(a) => a.wants_resource(req),
+            Action::Immutable(a) => a.wants_resource(req),
             _ => false,
         }
     }
@@ -178,6 +195,7 @@ impl Action {
             | Action::DeleteAsDeactivate(_)
             | Action::NormalizeFilter(_) => false,
             Action::Respond(r) => r.needs_body(),
+            Action::Require(r) => r.needs_body(),
             _ => true,
         }
     }
@@ -206,6 +224,9 @@ impl Action {
             Action::PatchViaPut(a) => return a.apply(rule, req, trace),
             Action::DeleteAsDeactivate(a) => a.apply(rule, req, trace),
             Action::DeactivateAsDelete(a) => a.apply(rule, req, trace),
+            Action::Require(a) => return a.apply(rule, req),
+            Action::Immutable(a) => return a.apply(rule, req, trace),
+            Action::MapAttribute(a) => return a.apply(rule, req, trace),
             Action::Respond(a) => return Flow::Respond(a.respond(rule, req)),
         }
         Flow::Continue
