@@ -1,0 +1,596 @@
+//! Printing an [`Explanation`]: as text for a person (coloured when asked),
+//! with each change as a line diff of pretty-printed JSON, or as one JSON
+//! document for tools. Credential headers are redacted the way the logs
+//! redact them ([`crate::telemetry::redact`]); secret changes never show.
+
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value, json};
+
+use super::{Answer, BackendCheck, Considered, Explanation, Final, Verdict};
+use crate::rules::Change;
+use crate::rules::fixture::MessageSpec;
+use crate::telemetry::redact::{self, ValueLogging};
+
+/// What a secret change shows instead of its values.
+pub const REDACTED: &str = "<redacted>";
+
+/// Unchanged lines shown around each changed line of a diff.
+const CONTEXT: usize = 2;
+
+/// Above this many cells the diff is not searched for common lines: the
+/// values are shown whole, removed then added.
+const MAX_LCS_CELLS: usize = 4_000_000;
+
+/// ANSI colours, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+    fn red(self, text: &str) -> String {
+        self.paint("31", text)
+    }
+    fn green(self, text: &str) -> String {
+        self.paint("32", text)
+    }
+    fn dim(self, text: &str) -> String {
+        self.paint("2", text)
+    }
+    fn bold(self, text: &str) -> String {
+        self.paint("1", text)
+    }
+}
+
+/// The explanation as text: the request, the rules considered, each change,
+/// the final request or answer, and the backend's verdicts.
+pub fn text(e: &Explanation, style: Style) -> String {
+    let mut out = String::new();
+    section(&mut out, style, "request", &request_line(&e.input));
+    message(&mut out, &e.input, "  ");
+    out.push('\n');
+
+    rules_section(&mut out, e, style);
+    changes_section(&mut out, e, style);
+
+    match &e.result {
+        Final::Forward(spec) => {
+            section(&mut out, style, "forwarded request", &request_line(spec));
+            message(&mut out, spec, "  ");
+        }
+        Final::Respond(answer) => {
+            let by = match &answer.rule {
+                Some(rule) => format!("by rule {rule}"),
+                None => "by the proxy: the path is outside the base path".to_string(),
+            };
+            section(
+                &mut out,
+                style,
+                "answered locally",
+                &format!("{} {by}", answer.status),
+            );
+            answer_body(&mut out, answer, "  ");
+        }
+    }
+    if let Some(check) = &e.backend {
+        out.push('\n');
+        backend_section(&mut out, check, style);
+    }
+    out
+}
+
+fn section(out: &mut String, style: Style, title: &str, rest: &str) {
+    let _ = writeln!(out, "{}  {rest}", style.bold(title));
+}
+
+fn request_line(spec: &MessageSpec) -> String {
+    format!(
+        "{} {}",
+        spec.method.as_deref().unwrap_or("?"),
+        spec.path.as_deref().unwrap_or("?")
+    )
+}
+
+/// Headers (credentials redacted) and the body, pretty-printed.
+fn message(out: &mut String, spec: &MessageSpec, indent: &str) {
+    for (name, value) in &spec.headers {
+        let _ = writeln!(out, "{indent}{name}: {}", header_value(name, value));
+    }
+    if let Some(body) = &spec.body {
+        block(out, &pretty(body), indent);
+    } else if let Some(text) = &spec.body_text {
+        match serde_json::from_str::<Value>(text) {
+            Ok(body) => block(out, &pretty(&body), indent),
+            Err(_) => block(out, text, indent),
+        }
+    }
+}
+
+fn answer_body(out: &mut String, answer: &Answer, indent: &str) {
+    for (name, value) in &answer.headers {
+        let _ = writeln!(out, "{indent}{name}: {}", header_value(name, value));
+    }
+    if let Some(body) = &answer.body {
+        block(out, &pretty(body), indent);
+    }
+}
+
+fn block(out: &mut String, text: &str, indent: &str) {
+    for line in text.lines() {
+        let _ = writeln!(out, "{indent}{line}");
+    }
+}
+
+/// A header's value as the logs would show it: credentials redacted.
+pub fn header_value(name: &str, value: &str) -> String {
+    let shown = redact::value(
+        &format!("header:{}", name.to_ascii_lowercase()),
+        &Value::String(value.to_string()),
+        ValueLogging::Full,
+    );
+    match shown {
+        Value::String(s) => s,
+        other => other.to_string(),
+    }
+}
+
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}
+
+fn rules_section(out: &mut String, e: &Explanation, style: Style) {
+    let matched = e.considered.iter().filter(|c| c.matched).count();
+    section(
+        out,
+        style,
+        "rules",
+        &format!(
+            "{} considered, {matched} matched, {} changed or answered the request",
+            e.considered.len(),
+            e.considered.iter().filter(|c| c.applied).count()
+        ),
+    );
+    let mut file = None;
+    for c in &e.considered {
+        if file != Some(&c.rule.file) {
+            file = Some(&c.rule.file);
+            let _ = writeln!(out, "  {}", style.dim(&c.rule.file.display().to_string()));
+        }
+        let _ = writeln!(out, "    {}", considered_line(c, e, style));
+    }
+    if !e.not_reached.is_empty() {
+        let by = match &e.result {
+            Final::Respond(Answer {
+                rule: Some(rule), ..
+            }) => format!("{rule} answered first"),
+            _ => "the request was answered first".to_string(),
+        };
+        for r in &e.not_reached {
+            let _ = writeln!(
+                out,
+                "    {}",
+                style.dim(&format!("- {}  (not reached: {by})", r.id))
+            );
+        }
+    }
+    if e.fetches > 0 {
+        let from = if e.backend.is_some() {
+            "from the embedded backend"
+        } else if e.resource_given {
+            "answered with --resource"
+        } else {
+            "answered 404: no --resource given"
+        };
+        let _ = writeln!(
+            out,
+            "  {}",
+            style.dim(&format!(
+                "a rule fetched the addressed resource {} time(s), {from}",
+                e.fetches
+            ))
+        );
+    }
+    if e.response_rules > 0 {
+        let _ = writeln!(
+            out,
+            "  {}",
+            style.dim(&format!(
+                "{} response rule(s) not shown: explain follows the request",
+                e.response_rules
+            ))
+        );
+    }
+    out.push('\n');
+}
+
+fn considered_line(c: &Considered, e: &Explanation, style: Style) -> String {
+    if !c.matched {
+        return style.dim(&format!("· {}  (why not: {})", c.rule.id, c.reason));
+    }
+    let changes = e.changes.iter().filter(|ch| ch.rule == c.rule.id).count();
+    let answered =
+        matches!(&e.result, Final::Respond(Answer { rule: Some(r), .. }) if *r == c.rule.id);
+    let note = if answered {
+        "answered the request".to_string()
+    } else if changes > 0 {
+        format!("{changes} change(s)")
+    } else {
+        "matched; nothing to change".to_string()
+    };
+    format!(
+        "{} {}  {}",
+        style.green("✓"),
+        style.bold(&c.rule.id),
+        style.dim(&format!("({note})"))
+    )
+}
+
+fn changes_section(out: &mut String, e: &Explanation, style: Style) {
+    if e.changes.is_empty() {
+        section(out, style, "changes", "none");
+        out.push('\n');
+        return;
+    }
+    section(out, style, "changes", &e.changes.len().to_string());
+    for c in &e.changes {
+        let target = if c.target.is_empty() {
+            "the whole body"
+        } else {
+            c.target.as_str()
+        };
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            style.bold(&c.rule),
+            style.dim(&format!("{} at {target}", c.action))
+        );
+        if c.secret {
+            let _ = writeln!(out, "    {REDACTED} (a credential: never shown)");
+            continue;
+        }
+        for line in diff(&c.before, &c.after, style) {
+            let _ = writeln!(out, "    {line}");
+        }
+    }
+    out.push('\n');
+}
+
+fn backend_section(out: &mut String, check: &BackendCheck, style: Style) {
+    section(
+        out,
+        style,
+        "embedded backend",
+        "(strict, in memory; PATCH and Groups supported)",
+    );
+    if let Some(seed) = &check.seed {
+        match &seed.created_id {
+            Some(id) => {
+                let _ = writeln!(
+                    out,
+                    "  seeded the resource as {} {id}{}",
+                    seed.kind,
+                    match &seed.given_id {
+                        Some(given) if given != id => format!(
+                            " (the backend assigns ids itself; the resource had id {given})"
+                        ),
+                        _ => String::new(),
+                    }
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "  {}",
+                    style.red(&format!(
+                        "could not seed the resource: the backend {}; fetches get 404",
+                        verdict_words(&seed.answer)
+                    ))
+                );
+            }
+        }
+    }
+    if let Some(why) = &check.seed_skipped {
+        let _ = writeln!(out, "  the resource was not seeded: {why}");
+    }
+    if let Some((from, to)) = &check.path_rewrite {
+        let _ = writeln!(
+            out,
+            "  the request's path uses the new id: {from} → {to} (the request before rules goes to a twin backend seeded alike, with its own id)"
+        );
+    }
+    verdict_block(out, "before rules", &check.original, style);
+    match &check.rewritten {
+        Some(v) => verdict_block(out, "after rules", v, style),
+        None => {
+            let _ = writeln!(
+                out,
+                "  {}  not sent: answered locally",
+                style.bold("after rules")
+            );
+        }
+    }
+}
+
+fn verdict_block(out: &mut String, label: &str, v: &Verdict, style: Style) {
+    let _ = writeln!(
+        out,
+        "  {}  {} {} → {}",
+        style.bold(label),
+        v.method,
+        v.path,
+        v.status
+    );
+    if let Some(body) = &v.body {
+        block(out, &pretty(body), "    ");
+    }
+    let line = format!("the embedded strict backend {}", verdict_words(v));
+    let painted = if v.accepted() {
+        style.green(&line)
+    } else {
+        style.red(&line)
+    };
+    let _ = writeln!(out, "    {painted}");
+}
+
+/// `accepts it` / `rejects it: 400 invalidValue <detail>`.
+pub fn verdict_words(v: &Verdict) -> String {
+    if v.accepted() {
+        return "accepts it".to_string();
+    }
+    let mut s = format!("rejects it: {}", v.status);
+    if let Some(t) = v.scim_type() {
+        let _ = write!(s, " {t}");
+    }
+    if let Some(d) = v.detail() {
+        let _ = write!(s, " {d}");
+    }
+    s
+}
+
+/// One line of a diff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Line<'a> {
+    Same(&'a str),
+    Removed(&'a str),
+    Added(&'a str),
+}
+
+/// A line diff of `before` and `after` by longest common subsequence, after
+/// cutting their common first and last lines.
+pub fn line_diff<'a>(before: &[&'a str], after: &[&'a str]) -> Vec<Line<'a>> {
+    let head = before.iter().zip(after).take_while(|(a, b)| a == b).count();
+    let tail = before
+        .iter()
+        .rev()
+        .zip(after.iter().rev())
+        .take(before.len().min(after.len()) - head)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let a = before.get(head..before.len() - tail).unwrap_or_default();
+    let b = after.get(head..after.len() - tail).unwrap_or_default();
+    let mut out: Vec<Line<'a>> = before.iter().take(head).map(|l| Line::Same(l)).collect();
+    if a.len().saturating_mul(b.len()) > MAX_LCS_CELLS {
+        out.extend(a.iter().map(|l| Line::Removed(l)));
+        out.extend(b.iter().map(|l| Line::Added(l)));
+    } else {
+        out.extend(lcs(a, b));
+    }
+    out.extend(
+        before
+            .get(before.len() - tail..)
+            .unwrap_or_default()
+            .iter()
+            .map(|l| Line::Same(l)),
+    );
+    out
+}
+
+/// The classic dynamic programme: `len[i][j]` is the LCS length of `a[i..]`
+/// and `b[j..]`, kept in one flat vector.
+fn lcs<'a>(a: &[&'a str], b: &[&'a str]) -> Vec<Line<'a>> {
+    let width = b.len() + 1;
+    let mut len = vec![0u32; (a.len() + 1) * width];
+    let at = |i: usize, j: usize| i * width + j;
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            let v = if a.get(i) == b.get(j) {
+                len.get(at(i + 1, j + 1)).copied().unwrap_or(0) + 1
+            } else {
+                let down = len.get(at(i + 1, j)).copied().unwrap_or(0);
+                let right = len.get(at(i, j + 1)).copied().unwrap_or(0);
+                down.max(right)
+            };
+            if let Some(cell) = len.get_mut(at(i, j)) {
+                *cell = v;
+            }
+        }
+    }
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    while i < a.len() && j < b.len() {
+        let (x, y) = (
+            a.get(i).copied().unwrap_or(""),
+            b.get(j).copied().unwrap_or(""),
+        );
+        if x == y {
+            out.push(Line::Same(x));
+            i += 1;
+            j += 1;
+        } else if len.get(at(i + 1, j)) >= len.get(at(i, j + 1)) {
+            out.push(Line::Removed(x));
+            i += 1;
+        } else {
+            out.push(Line::Added(y));
+            j += 1;
+        }
+    }
+    out.extend(a.iter().skip(i).map(|l| Line::Removed(l)));
+    out.extend(b.iter().skip(j).map(|l| Line::Added(l)));
+    out
+}
+
+/// The change from `before` to `after` as styled lines: `- ` removed (red),
+/// `+ ` added (green), `  ` context. `Null` on one side means the value was
+/// absent (added or removed). Long unchanged runs are cut to [`CONTEXT`]
+/// lines around each change.
+pub fn diff(before: &Value, after: &Value, style: Style) -> Vec<String> {
+    let (a, b) = (pretty(before), pretty(after));
+    let a_lines: Vec<&str> = if before.is_null() {
+        Vec::new()
+    } else {
+        a.lines().collect()
+    };
+    let b_lines: Vec<&str> = if after.is_null() {
+        Vec::new()
+    } else {
+        b.lines().collect()
+    };
+    let lines = line_diff(&a_lines, &b_lines);
+    let mut out = Vec::new();
+    if before.is_null() {
+        out.push(style.dim("(absent before)"));
+    }
+    let near_change = |i: usize| {
+        let from = i.saturating_sub(CONTEXT);
+        let to = (i + CONTEXT + 1).min(lines.len());
+        lines
+            .get(from..to)
+            .is_some_and(|w| w.iter().any(|l| !matches!(l, Line::Same(_))))
+    };
+    let mut skipped = 0;
+    for (i, line) in lines.iter().enumerate() {
+        match line {
+            Line::Same(text) => {
+                if near_change(i) {
+                    if skipped > 0 {
+                        out.push(style.dim(&format!("  ⋮ {skipped} unchanged line(s)")));
+                        skipped = 0;
+                    }
+                    out.push(format!("  {text}"));
+                } else {
+                    skipped += 1;
+                }
+            }
+            Line::Removed(text) => {
+                if skipped > 0 {
+                    out.push(style.dim(&format!("  ⋮ {skipped} unchanged line(s)")));
+                    skipped = 0;
+                }
+                out.push(style.red(&format!("- {text}")));
+            }
+            Line::Added(text) => {
+                if skipped > 0 {
+                    out.push(style.dim(&format!("  ⋮ {skipped} unchanged line(s)")));
+                    skipped = 0;
+                }
+                out.push(style.green(&format!("+ {text}")));
+            }
+        }
+    }
+    if skipped > 0 {
+        out.push(style.dim(&format!("  ⋮ {skipped} unchanged line(s)")));
+    }
+    if after.is_null() {
+        out.push(style.dim("(removed)"));
+    }
+    out
+}
+
+/// The explanation as one JSON document (the same facts as [`text`]).
+pub fn json(e: &Explanation) -> Value {
+    let result = match &e.result {
+        Final::Forward(spec) => json!({ "forward": spec_json(spec) }),
+        Final::Respond(a) => json!({ "respond": {
+            "rule": a.rule.as_deref(),
+            "status": a.status,
+            "headers": a.headers.iter()
+                .map(|(n, v)| (n.clone(), Value::String(header_value(n, v))))
+                .collect::<Map<String, Value>>(),
+            "body": a.body,
+        }}),
+    };
+    json!({
+        "request": spec_json(&e.input),
+        "base_path": e.base_path,
+        "rules": e.considered.iter().map(|c| json!({
+            "id": &*c.rule.id,
+            "file": c.rule.file.display().to_string(),
+            "line": c.rule.line,
+            "matched": c.matched,
+            "applied": c.applied,
+            "reason": c.reason,
+        })).collect::<Vec<_>>(),
+        "not_reached": e.not_reached.iter().map(|r| json!({
+            "id": &*r.id,
+            "file": r.file.display().to_string(),
+            "line": r.line,
+        })).collect::<Vec<_>>(),
+        "response_rules": e.response_rules,
+        "changes": e.changes.iter().map(change_json).collect::<Vec<_>>(),
+        "fetches": e.fetches,
+        "resource_given": e.resource_given,
+        "result": result,
+        "backend": e.backend.as_ref().map(backend_json),
+    })
+}
+
+fn change_json(c: &Change) -> Value {
+    let (before, after) = if c.secret {
+        (json!(REDACTED), json!(REDACTED))
+    } else {
+        (c.before.clone(), c.after.clone())
+    };
+    json!({
+        "rule": &*c.rule,
+        "action": c.action,
+        "target": c.target,
+        "before": before,
+        "after": after,
+        "secret": c.secret,
+    })
+}
+
+/// A message with its credential headers redacted.
+fn spec_json(spec: &MessageSpec) -> Value {
+    let mut shown = spec.clone();
+    for (name, value) in shown.headers.iter_mut() {
+        *value = header_value(name, value);
+    }
+    serde_json::to_value(&shown).unwrap_or(Value::Null)
+}
+
+fn verdict_json(v: &Verdict) -> Value {
+    json!({
+        "method": v.method,
+        "path": v.path,
+        "status": v.status,
+        "accepted": v.accepted(),
+        "scimType": v.scim_type(),
+        "detail": v.detail(),
+        "verdict": verdict_words(v),
+        "body": v.body,
+    })
+}
+
+fn backend_json(check: &BackendCheck) -> Value {
+    json!({
+        "seed": check.seed.as_ref().map(|s| json!({
+            "kind": s.kind,
+            "given_id": s.given_id,
+            "created_id": s.created_id,
+            "answer": verdict_json(&s.answer),
+        })),
+        "seed_skipped": check.seed_skipped,
+        "path_rewrite": check.path_rewrite.as_ref().map(|(from, to)| json!({"from": from, "to": to})),
+        "original": verdict_json(&check.original),
+        "rewritten": check.rewritten.as_ref().map(verdict_json),
+    })
+}
