@@ -37,13 +37,21 @@ pub enum Command {
     Serve(ServeArgs),
     /// Validate rule files: every problem is reported. Exit 0 ok, 1 problems, 2 unreadable.
     Check(CheckArgs),
-    /// Print the JSON Schema of rule files (for editors).
-    Schema,
+    /// Run the rule tests (`*.test.yaml`) beside the rules, through the same
+    /// evaluation as `serve`. Exit 0 all pass, 1 failures, 2 invalid files.
+    Test(TestArgs),
+    /// Print the JSON Schema of rule files, or with `--config` of `scimshim.yaml` (for editors).
+    Schema(SchemaArgs),
     /// Start the embedded strict backend and the proxy in front of it, replay an
     /// Entra-style session through them, then serve until Ctrl-C.
     Demo(DemoArgs),
     /// Run only the embedded strict, in-memory SCIM 2.0 backend.
     Backend(BackendArgs),
+    /// Show how the rules treat one request: every rule considered and why,
+    /// each change as a diff, the final request, and optionally what the
+    /// embedded strict backend says before and after. Exit 0 explained, 2 bad
+    /// input or rules.
+    Explain(ExplainArgs),
 }
 
 #[derive(Debug, Args)]
@@ -81,15 +89,83 @@ pub struct BackendArgs {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Rule files or directories.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "config", conflicts_with = "config")]
     pub paths: Vec<PathBuf>,
+    /// Check a configuration file (`scimshim.yaml`) and every connection's rules instead.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: CheckFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Print the schema of the configuration file (`scimshim.yaml`) instead.
+    #[arg(long)]
+    pub config: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum CheckFormat {
     Text,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Rule files or directories, in evaluation order (as `serve --rules`).
+    #[arg(long = "rules", required = true, num_args = 1.., action = clap::ArgAction::Append)]
+    pub rules: Vec<PathBuf>,
+    /// The request: JSON or YAML (method, path, headers, body) or raw HTTP.
+    /// Without it, or with `-`, it is read from standard input.
+    #[arg(long)]
+    pub request: Option<PathBuf>,
+    /// The resource (JSON or YAML) a rule that fetches the addressed resource
+    /// gets; without it the fetch gets 404.
+    #[arg(long)]
+    pub resource: Option<PathBuf>,
+    /// The SCIM base path the proxy serves.
+    #[arg(long, default_value = "/scim/v2")]
+    pub base_path: String,
+    /// Serve fetches from the embedded strict backend (seeded with
+    /// `--resource`) and show what it answers before and after the rules.
+    #[arg(long)]
+    pub against_embedded: bool,
+    /// When to colour the output (`auto`: on a terminal, unless `NO_COLOR` is set).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ExplainColor,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ExplainFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExplainColor {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExplainFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Rule test files (`*.test.yaml`) or directories searched for them.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Run only the tests whose name contains this text.
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Also write a JUnit XML report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Fail (exit 1) when a loaded rule is exercised by no test, or a rule
+    /// file under the directories given has no tests.
+    #[arg(long)]
+    pub coverage_strict: bool,
 }

@@ -19,7 +19,9 @@ fn main() {
             cmd::serve::run(args)
         }
         Command::Check(args) => cmd::check::run(args),
-        Command::Schema => cmd::schema::run(),
+        Command::Test(args) => cmd::test::run(args),
+        Command::Schema(args) => cmd::schema::run(args),
+        Command::Explain(args) => cmd::explain::run(args),
         Command::Demo(args) => {
             telemetry::init(cli.log_format, &cli.log);
             cmd::demo::run(args)

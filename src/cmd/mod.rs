@@ -3,8 +3,10 @@
 pub mod backend;
 pub mod check;
 pub mod demo;
+pub mod explain;
 pub mod schema;
 pub mod serve;
+pub mod test;
 
 /// Exit codes shared by all commands.
 pub mod exit {

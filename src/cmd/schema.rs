@@ -1,8 +1,15 @@
 //! `scimshim schema`: prints the rule-file JSON Schema (the committed copy is
-//! `docs/rules.schema.json`; a test keeps them equal).
+//! `docs/rules.schema.json`), or with `--config` the `scimshim.yaml` one
+//! (`docs/scimshim.schema.json`); tests keep the committed copies equal.
 
-pub fn run() -> i32 {
-    let schema = crate::rules::model::json_schema();
+use crate::cli::SchemaArgs;
+
+pub fn run(args: &SchemaArgs) -> i32 {
+    let schema = if args.config {
+        crate::config::json_schema()
+    } else {
+        crate::rules::model::json_schema()
+    };
     match serde_json::to_string_pretty(&schema) {
         Ok(s) => {
             println!("{s}");

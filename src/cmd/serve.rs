@@ -1,10 +1,12 @@
-//! `scimshim serve`: validate everything, bind, serve until SIGTERM/SIGINT.
+//! `scimshim serve`: validate everything (flags, or `--config scimshim.yaml`
+//! with its connections), bind, serve until SIGTERM/SIGINT.
 
 use std::sync::Arc;
 
 use crate::cli::ServeArgs;
 use crate::config::{ConfigError, ServeConfig};
-use crate::proxy::{self, Proxy};
+use crate::proxy::connection::DEFAULT_NAME;
+use crate::proxy::{self, Connections, Proxy};
 use crate::rules::secret::ProcessEnv;
 use crate::telemetry::events;
 
@@ -23,6 +25,18 @@ pub fn run(args: &ServeArgs) -> i32 {
             );
             return exit::USAGE;
         }
+        Err(ConfigError::File { path, diagnostics }) => {
+            for d in &diagnostics {
+                events::rule_diagnostic(d);
+            }
+            let n = diagnostics.iter().filter(|d| d.is_error()).count();
+            tracing::error!(
+                "not starting: {} has {n} error(s); run `scimshim check --config {}` for details",
+                path.display(),
+                path.display()
+            );
+            return exit::USAGE;
+        }
         Err(e) => {
             tracing::error!("not starting: {e}");
             return exit::USAGE;
@@ -33,7 +47,7 @@ pub fn run(args: &ServeArgs) -> i32 {
     }
     // One worker: a current-thread runtime, without the work-stealing
     // scheduler's cross-thread wake-ups (the common sidecar shape: one CPU).
-    let mut runtime = match args.worker_threads {
+    let mut runtime = match config.worker_threads {
         Some(1) => tokio::runtime::Builder::new_current_thread(),
         Some(n) => {
             let mut b = tokio::runtime::Builder::new_multi_thread();
@@ -59,17 +73,22 @@ pub fn run(args: &ServeArgs) -> i32 {
             }
         };
         let addr = listener.local_addr().unwrap_or(config.listen);
+        let (mut rules, mut files) = (0, 0);
+        for c in config.connections.iter() {
+            let set = c.rules.load();
+            rules += set.len();
+            files += set.files.len();
+        }
         events::listening(
             addr,
-            &config.upstream.display,
+            &upstreams(&config.connections),
             &config.base_path,
-            config.rules.len(),
-            config.rules.files.len(),
+            rules,
+            files,
         );
         let grace = config.shutdown_grace;
-        let proxy: Arc<Proxy> = Proxy::new(
-            config.rules,
-            config.upstream,
+        let proxy: Arc<Proxy> = Proxy::with_connections(
+            config.connections,
             config.base_path,
             config.max_body_bytes,
             config.timeout,
@@ -83,6 +102,21 @@ pub fn run(args: &ServeArgs) -> i32 {
             }
         }
     })
+}
+
+/// The upstream for the log: its URL alone for the flags' single connection,
+/// `name=url` for each connection of a file.
+fn upstreams(connections: &Connections) -> String {
+    match connections.iter().next() {
+        Some(only) if connections.len() == 1 && &*only.name == DEFAULT_NAME => {
+            only.upstream.display.clone()
+        }
+        _ => connections
+            .iter()
+            .map(|c| format!("{}={}", c.name, c.upstream.display))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
 }
 
 /// Completes on SIGTERM or SIGINT.

@@ -41,6 +41,11 @@ pub enum ProxyError {
     NotFound {
         base_path: String,
     },
+    /// No IdP connection claims the request (`scimshim.yaml` without a
+    /// default connection). `tried` describes the matchers, never a secret.
+    NoConnection {
+        tried: std::sync::Arc<str>,
+    },
     BodyTooLarge {
         limit: usize,
     },
@@ -68,6 +73,7 @@ impl ProxyError {
     pub fn origin(&self) -> Origin {
         match self {
             ProxyError::NotFound { .. }
+            | ProxyError::NoConnection { .. }
             | ProxyError::BodyTooLarge { .. }
             | ProxyError::BodyTimeout
             | ProxyError::BodyBroken
@@ -83,6 +89,7 @@ impl ProxyError {
     pub fn kind(&self) -> &'static str {
         match self {
             ProxyError::NotFound { .. } => "not-found",
+            ProxyError::NoConnection { .. } => "no-connection",
             ProxyError::BodyTooLarge { .. } => "body-too-large",
             ProxyError::BodyTimeout => "body-timeout",
             ProxyError::BodyBroken => "body-broken",
@@ -101,6 +108,11 @@ impl ProxyError {
                 404,
                 None,
                 format!("no SCIM endpoint here: this service serves SCIM under {base_path}/"),
+            ),
+            ProxyError::NoConnection { tried } => ScimError::new(
+                404,
+                None,
+                format!("no connection of this service claims the request; tried: {tried}"),
             ),
             ProxyError::BodyTooLarge { limit } => ScimError::new(
                 413,

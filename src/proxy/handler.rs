@@ -1,6 +1,6 @@
-//! One request, phase by phase: classify → match rules → rewrite → answer
-//! locally or forward → stream the response back → log. Always returns a
-//! response; every failure becomes a SCIM error.
+//! One request, phase by phase: attribute to a connection → classify → match
+//! rules → rewrite → answer locally or forward → stream the response back →
+//! log. Always returns a response; every failure becomes a SCIM error.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,10 +12,10 @@ use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
 use http_body::Body as _;
 use hyper::body::Incoming;
 
-use super::Proxy;
 use super::body::{self, ProxyBody, ReadError};
 use super::error::{ProxyError, X_SCIMSHIM_RULE, scim_response};
 use super::headers;
+use super::{Connection, Proxy};
 use crate::rules::eval::Context;
 use crate::rules::request::is_json_content_type;
 use crate::rules::{self, Body, LocalResponse, Outcome, Phase, Resume, RuleSet, Trace};
@@ -44,7 +44,7 @@ pub async fn handle(proxy: Arc<Proxy>, req: Request<Incoming>, peer: &Peer) -> R
     {
         response.headers_mut().insert(X_SCIMSHIM_APPLIED.clone(), v);
     }
-    ctx.finish(&proxy.base_path, response.status());
+    ctx.finish(&proxy, response.status());
     response
 }
 
@@ -89,6 +89,8 @@ impl Peer {
 /// resource type are worked out only if the line is written.
 struct RequestCtx {
     id: RequestId,
+    /// The index of the connection the request was attributed to.
+    connection: Option<usize>,
     method: Method,
     uri: Uri,
     trace: Trace,
@@ -101,6 +103,7 @@ impl RequestCtx {
     fn new(id: RequestId, req: &Request<Incoming>, keep_changes: bool) -> Self {
         RequestCtx {
             id,
+            connection: None,
             method: req.method().clone(),
             uri: req.uri().clone(),
             // Change records exist to be logged; when `rule applied` events
@@ -116,16 +119,22 @@ impl RequestCtx {
         }
     }
 
-    fn finish(&self, base_path: &str, status: StatusCode) {
+    fn finish(&self, proxy: &Proxy, status: StatusCode) {
         if !events::request_done_enabled(self.error.is_some()) {
             return;
         }
         let path = self.uri.path();
+        let connection = self.connection.and_then(|i| proxy.connections.get(i));
+        // The resource as rules saw it (a connection's path prefix removed).
+        let rule_path = connection.map(|c| c.matcher.rule_path(path, &proxy.base_path));
         events::request_done(&RequestDone {
             request_id: self.id,
+            connection: connection.map_or("-", |c| &c.name),
             method: self.method.as_str(),
             path,
-            resource: classify(path, base_path).map_or("-", |e| e.resource.as_str()),
+            resource: rule_path
+                .and_then(|p| classify(&p, &proxy.base_path).map(|e| e.resource.as_str()))
+                .unwrap_or("-"),
             status: status.as_u16(),
             upstream: self.upstream,
             applied: &self.trace.applied,
@@ -141,9 +150,19 @@ async fn run(
     peer: &Peer,
     ctx: &mut RequestCtx,
 ) -> Result<Response<ProxyBody>, ProxyError> {
-    // Snapshot the rules once: a reload mid-request does not affect this request.
-    let rule_set = proxy.rules.load_full();
     let (parts, incoming) = req.into_parts();
+    // Attribute: the first connection that claims the request serves it.
+    let Some((index, conn)) = proxy
+        .connections
+        .attribute(parts.uri.path(), &parts.headers)
+    else {
+        return Err(ProxyError::NoConnection {
+            tried: proxy.connections.tried().clone(),
+        });
+    };
+    ctx.connection = Some(index);
+    // Snapshot the rules once: a reload mid-request does not affect this request.
+    let rule_set = conn.rules.load_full();
     let original_host = parts.headers.get(HOST).cloned().or_else(|| {
         parts
             .uri
@@ -168,7 +187,9 @@ async fn run(
         .and_then(|v| v.parse::<u64>().ok());
     let mut request = rules::Request::with_parts(
         parts.method,
-        parts.uri.path().to_string(),
+        conn.matcher
+            .rule_path(parts.uri.path(), &proxy.base_path)
+            .into_owned(),
         parts.uri.query().map(str::to_string),
         parts.headers,
         body_state,
@@ -188,6 +209,7 @@ async fn run(
     };
     let mut io = RequestIo {
         proxy,
+        conn,
         peer,
         id: ctx.id,
         incoming: Some(incoming),
@@ -214,16 +236,7 @@ async fn run(
             return Ok(local_response(local));
         }
         let reply = std::mem::take(&mut request.reply);
-        let response = forward(
-            proxy,
-            request,
-            io.incoming.take(),
-            io.raw.clone(),
-            peer,
-            original_host.clone(),
-            ctx,
-        )
-        .await?;
+        let response = forward(&mut io, request, original_host.clone(), ctx).await?;
         // A PUT made from a PATCH met a changed resource: re-run the rules
         // from where the resource was first asked for (so it is fetched
         // again), a bounded number of times.
@@ -233,7 +246,7 @@ async fn run(
             && let Some((snapshot, at)) = &before_fetch
         {
             retries += 1;
-            events::precondition_retry(ctx.id, rule, retries, *max);
+            events::precondition_retry(ctx.id, &conn.name, rule, retries, *max);
             drain(response, proxy.timeout).await;
             request = snapshot.clone();
             outcome = rules::drive(
@@ -250,7 +263,7 @@ async fn run(
             logged = log_changes(proxy, ctx, logged);
             continue;
         }
-        let response = respond_phase(proxy, &rule_set, &cx, response, &reply, ctx).await?;
+        let response = respond_phase(proxy, conn, &rule_set, &cx, response, &reply, ctx).await?;
         log_changes(proxy, ctx, logged);
         return Ok(response);
     }
@@ -260,6 +273,7 @@ async fn run(
 /// stream (once), the addressed resource from the upstream.
 struct RequestIo<'a> {
     proxy: &'a Proxy,
+    conn: &'a Connection,
     peer: &'a Peer,
     id: RequestId,
     /// The client's body stream until a rule needs it read.
@@ -296,7 +310,7 @@ impl rules::Io for RequestIo<'_> {
     }
 
     async fn fetch(&mut self, request: &rules::Request) -> Result<rules::Fetched, ProxyError> {
-        fetch_resource(self.proxy, request, self.peer, self.id).await
+        fetch_resource(self.proxy, self.conn, request, self.peer, self.id).await
     }
 }
 
@@ -340,8 +354,12 @@ impl rules::Io for ResponseIo {
 
 /// Logs the trace's changes from `from` on; returns how many are logged.
 fn log_changes(proxy: &Proxy, ctx: &RequestCtx, from: usize) -> usize {
+    let connection = ctx
+        .connection
+        .and_then(|i| proxy.connections.get(i))
+        .map_or("-", |c| &*c.name);
     for change in ctx.trace.changes.iter().skip(from) {
-        events::rule_applied(ctx.id, change, proxy.log_values);
+        events::rule_applied(ctx.id, connection, change, proxy.log_values);
     }
     ctx.trace.changes.len()
 }
@@ -364,6 +382,7 @@ const RESPONSE_RULES_LIMIT: usize = 16 * 1024 * 1024;
 /// relay. Logged as an `upstream fetch` event.
 async fn fetch_resource(
     proxy: &Proxy,
+    conn: &Connection,
     request: &rules::Request,
     peer: &Peer,
     id: RequestId,
@@ -371,7 +390,7 @@ async fn fetch_resource(
     let rel = strip_base(&request.path, &proxy.base_path).ok_or_else(|| ProxyError::NotFound {
         base_path: proxy.base_path.clone(),
     })?;
-    let uri = proxy
+    let uri = conn
         .upstream
         .uri(rel, None, None)
         .map_err(|e| ProxyError::BadRewrite {
@@ -391,7 +410,7 @@ async fn fetch_resource(
     headers::strip_hop_by_hop(&mut headers);
     headers::set_forwarding(
         &mut headers,
-        &proxy.upstream.host,
+        &conn.upstream.host,
         &peer.forwarded_for,
         proxy.scheme,
         None,
@@ -401,7 +420,7 @@ async fn fetch_resource(
     *get.uri_mut() = uri;
     *get.headers_mut() = headers;
     let started = Instant::now();
-    let response = match tokio::time::timeout(proxy.timeout, proxy.upstream.pool.send(get)).await {
+    let response = match tokio::time::timeout(proxy.timeout, conn.upstream.pool.send(get)).await {
         Err(_) => return Err(ProxyError::UpstreamTimeout),
         Ok(Err(e)) => {
             events::error_detail(id, "upstream", "upstream-unreachable", &error_chain(&*e));
@@ -441,6 +460,7 @@ async fn fetch_resource(
 /// actions, then response rules. A response no rule touches streams through.
 async fn respond_phase(
     proxy: &Proxy,
+    conn: &Connection,
     rule_set: &RuleSet,
     cx: &Context<'_>,
     response: Response<ProxyBody>,
@@ -483,7 +503,9 @@ async fn respond_phase(
     };
     let mut message = rules::Request::with_parts(
         ctx.method.clone(),
-        ctx.uri.path().to_string(),
+        conn.matcher
+            .rule_path(ctx.uri.path(), &proxy.base_path)
+            .into_owned(),
         ctx.uri.query().map(str::to_string),
         std::mem::take(&mut parts.headers),
         body_state,
@@ -581,19 +603,21 @@ fn local_response(local: LocalResponse) -> Response<ProxyBody> {
     resp
 }
 
+/// Sends the request as the rules left it to the connection's upstream, with
+/// the client's body stream or the body as read from `io`.
 async fn forward(
-    proxy: &Proxy,
+    io: &mut RequestIo<'_>,
     mut request: rules::Request,
-    incoming: Option<Incoming>,
-    raw_body: Option<Bytes>,
-    peer: &Peer,
     original_host: Option<HeaderValue>,
     ctx: &mut RequestCtx,
 ) -> Result<Response<ProxyBody>, ProxyError> {
+    let (proxy, conn, peer) = (io.proxy, io.conn, io.peer);
+    let incoming = io.incoming.take();
+    let raw_body = io.raw.clone();
     let rel = strip_base(&request.path, &proxy.base_path).ok_or_else(|| ProxyError::NotFound {
         base_path: proxy.base_path.clone(),
     })?;
-    let uri = proxy
+    let uri = conn
         .upstream
         .uri(rel, request.query.as_deref(), Some(&ctx.uri))
         .map_err(|e| ProxyError::BadRewrite {
@@ -621,7 +645,7 @@ async fn forward(
     headers::strip_hop_by_hop(&mut request.headers);
     headers::set_forwarding(
         &mut request.headers,
-        &proxy.upstream.host,
+        &conn.upstream.host,
         &peer.forwarded_for,
         proxy.scheme,
         original_host,
@@ -632,7 +656,7 @@ async fn forward(
     *upstream_req.headers_mut() = request.headers;
 
     let started = Instant::now();
-    let result = tokio::time::timeout(proxy.timeout, proxy.upstream.pool.send(upstream_req)).await;
+    let result = tokio::time::timeout(proxy.timeout, conn.upstream.pool.send(upstream_req)).await;
     ctx.upstream = Some(started.elapsed());
     let response = match result {
         Err(_) => return Err(ProxyError::UpstreamTimeout),

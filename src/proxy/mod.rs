@@ -2,10 +2,11 @@
 //! runs the request phases, and forwards through a pooled upstream client.
 //!
 //! Phases of one request (see `docs/architecture.md`):
-//! classify → match rules → rewrite (reading the body only if a matching rule
+//! attribute to a connection → classify → match rules → rewrite (reading the body only if a matching rule
 //! needs it) → answer locally or forward → stream the response back → log.
 
 pub mod body;
+pub mod connection;
 pub mod error;
 pub mod handler;
 pub mod headers;
@@ -17,20 +18,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use arc_swap::ArcSwap;
-
 use crate::rules::RuleSet;
 use crate::telemetry::events::RequestId;
 use crate::telemetry::redact::ValueLogging;
 
+pub use connection::{Connection, Connections, Matcher};
 pub use server::serve;
 pub use upstream::Upstream;
 
-/// Everything a request needs, shared by all connections.
+/// Everything a request needs, shared by all client connections.
 pub struct Proxy {
-    /// The rule set; a request takes one snapshot and keeps it to the end.
-    pub rules: ArcSwap<RuleSet>,
-    pub upstream: Upstream,
+    /// The IdP connections, each with its rules and upstream; a request is
+    /// attributed to one of them first.
+    pub connections: Connections,
     /// The SCIM base path served, without a trailing slash (`/scim/v2`).
     pub base_path: String,
     /// Largest body a rule may read.
@@ -48,6 +48,8 @@ pub struct Proxy {
 }
 
 impl Proxy {
+    /// A proxy with one connection that takes every request (`--rules`,
+    /// `--upstream`).
     pub fn new(
         rules: RuleSet,
         upstream: Upstream,
@@ -56,9 +58,25 @@ impl Proxy {
         timeout: Duration,
         log_values: ValueLogging,
     ) -> Arc<Proxy> {
+        Proxy::with_connections(
+            Connections::single(rules, upstream),
+            base_path,
+            max_body_bytes,
+            timeout,
+            log_values,
+        )
+    }
+
+    /// A proxy serving several IdP connections (`scimshim.yaml`).
+    pub fn with_connections(
+        connections: Connections,
+        base_path: String,
+        max_body_bytes: usize,
+        timeout: Duration,
+        log_values: ValueLogging,
+    ) -> Arc<Proxy> {
         Arc::new(Proxy {
-            rules: ArcSwap::from_pointee(rules),
-            upstream,
+            connections,
             base_path,
             max_body_bytes,
             timeout,

@@ -1,7 +1,7 @@
 //! Every notable event, one function each, so that field names stay stable and
 //! (later) metrics are bumped in the same place. Field names: `request.id`,
 //! `rule.id`, `rule.action`, `rule.target`, `rule.before`, `rule.after`, `http.method`,
-//! `http.path`, `http.status`, `scim.resource`, `upstream.duration_ms`,
+//! `http.path`, `http.status`, `scim.resource`, `upstream.duration_ms`, `connection`,
 //! `rules.applied`, `local`, `local.rule`, `error.origin`, `error.kind`.
 
 use std::fmt;
@@ -31,8 +31,9 @@ pub fn rule_applied_enabled() -> bool {
     tracing::enabled!(tracing::Level::INFO)
 }
 
-/// One applied change (rule id, action, target, before/after, redacted).
-pub fn rule_applied(request_id: RequestId, change: &Change, mode: ValueLogging) {
+/// One applied change (rule id, action, target, before/after, redacted), and
+/// the IdP connection whose rules made it.
+pub fn rule_applied(request_id: RequestId, connection: &str, change: &Change, mode: ValueLogging) {
     // Redacting and encoding the values costs more than the event itself: skip
     // it when nobody listens at this level.
     if !rule_applied_enabled() {
@@ -48,6 +49,7 @@ pub fn rule_applied(request_id: RequestId, change: &Change, mode: ValueLogging) 
     };
     tracing::info!(
         request.id = %request_id,
+        connection,
         rule.id = &*change.rule,
         rule.action = change.action,
         rule.target = %change.target,
@@ -60,6 +62,9 @@ pub fn rule_applied(request_id: RequestId, change: &Change, mode: ValueLogging) 
 /// Facts about one finished request (its response head is known).
 pub struct RequestDone<'a> {
     pub request_id: RequestId,
+    /// The IdP connection the request was attributed to (`default` for the
+    /// flags' single connection, `-` when none claimed it).
+    pub connection: &'a str,
     pub method: &'a str,
     pub path: &'a str,
     pub resource: &'a str,
@@ -90,6 +95,7 @@ pub fn request_done(r: &RequestDone) {
     match r.error {
         Some((origin, kind)) => tracing::warn!(
             request.id = %r.request_id,
+            connection = r.connection,
             http.method = r.method,
             http.path = r.path,
             scim.resource = r.resource,
@@ -103,6 +109,7 @@ pub fn request_done(r: &RequestDone) {
         ),
         None => tracing::info!(
             request.id = %r.request_id,
+            connection = r.connection,
             http.method = r.method,
             http.path = r.path,
             scim.resource = r.resource,
@@ -196,9 +203,16 @@ pub fn resource_fetched(request_id: RequestId, path: &str, status: u16, took: Du
 
 /// The upstream answered 412 to a request a rule made conditional; the
 /// resource is fetched again and the rules re-run.
-pub fn precondition_retry(request_id: RequestId, rule: &str, attempt: u8, max: u8) {
+pub fn precondition_retry(
+    request_id: RequestId,
+    connection: &str,
+    rule: &str,
+    attempt: u8,
+    max: u8,
+) {
     tracing::info!(
         request.id = %request_id,
+        connection,
         rule.id = rule,
         retry.attempt = attempt,
         retry.max = max,

@@ -1,6 +1,7 @@
-//! The documentation stays in step with the code: the committed JSON Schema equals
-//! the binary's, `docs/rules.md` covers every action, and `rules/README.md` indexes
-//! every shipped rule and every quirk id the rules cite.
+//! The documentation stays in step with the code: the committed JSON Schemas (rule
+//! files and `scimshim.yaml`) equal the binary's, `docs/rules.md` covers every
+//! action, `docs/config.md` every configuration field, and `rules/README.md`
+//! indexes every shipped rule and every quirk id the rules cite.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -62,6 +63,66 @@ fn committed_schema_matches_the_binary() {
              regenerate it with `{REGENERATE}`"
         );
     }
+}
+
+const REGENERATE_CONFIG: &str = "cargo run -q -- schema --config > docs/scimshim.schema.json";
+
+#[test]
+fn committed_config_schema_matches_the_binary() {
+    let committed: Value = serde_json::from_str(&read("docs/scimshim.schema.json"))
+        .unwrap_or_else(|e| {
+            panic!(
+                "docs/scimshim.schema.json is not valid JSON ({e}); regenerate it with `{REGENERATE_CONFIG}`"
+            )
+        });
+    let out = run(&["schema", "--config"]);
+    assert!(
+        out.status.success(),
+        "`scimshim schema --config` failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let generated: Value =
+        serde_json::from_slice(&out.stdout).expect("`scimshim schema --config` prints JSON");
+    assert_eq!(generated["title"], "ConfigFile");
+    if let Some(at) = first_difference(&committed, &generated, "") {
+        panic!(
+            "docs/scimshim.schema.json is out of date (first difference at `{at}`); \
+             regenerate it with `{REGENERATE_CONFIG}`"
+        );
+    }
+}
+
+#[test]
+fn config_md_documents_every_field() {
+    let out = run(&["schema", "--config"]);
+    let schema: Value = serde_json::from_slice(&out.stdout).expect("schema JSON");
+    let mut fields: Vec<String> = Vec::new();
+    for props in [
+        &schema["properties"],
+        &schema["$defs"]["ConnectionSpec"]["properties"],
+        &schema["$defs"]["HeaderMatchSpec"]["properties"],
+    ] {
+        fields.extend(props.as_object().expect("properties").keys().cloned());
+    }
+    for variant in schema["$defs"]["MatchSpec"]["oneOf"]
+        .as_array()
+        .expect("MatchSpec variants")
+    {
+        fields.extend(
+            variant["properties"]
+                .as_object()
+                .expect("variant")
+                .keys()
+                .cloned(),
+        );
+    }
+    assert!(fields.len() >= 20, "{fields:?}");
+    let documented = headings_and_code_spans(&read("docs/config.md"));
+    let missing: Vec<&String> = fields.iter().filter(|f| !documented.contains(*f)).collect();
+    assert!(
+        missing.is_empty(),
+        "docs/config.md does not document these fields (as a heading or a `code span`): {missing:?}"
+    );
 }
 
 /// Action names as the schema lists them under `$defs.ActionSpec`.

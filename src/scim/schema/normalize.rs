@@ -75,7 +75,11 @@ pub(super) fn coerce_patch_value(
 }
 
 /// See [`ResourceType::coerce_filter`].
-pub(super) fn coerce_filter(rt: &ResourceType, parent: Option<&Attribute>, filter: &Filter) -> Filter {
+pub(super) fn coerce_filter(
+    rt: &ResourceType,
+    parent: Option<&Attribute>,
+    filter: &Filter,
+) -> Filter {
     let definition = |path: &AttrPath| -> Option<&Attribute> {
         match parent {
             // Inside a value filter, names are the parent's sub-attributes.

@@ -1,0 +1,199 @@
+//! IdP connections: which client a request comes from, and the rules and
+//! upstream that serve it. A deployment has one connection (the `--rules` and
+//! `--upstream` flags) or several (`scimshim.yaml`, see `docs/config.md`).
+//!
+//! Attribution is the first phase of a request: the first connection, in
+//! configuration order, whose [`Matcher`] claims the request serves it. It
+//! reads only the request head and allocates nothing.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use http::header::AUTHORIZATION;
+use http::{HeaderMap, HeaderName, HeaderValue};
+
+use super::Upstream;
+use crate::rules::RuleSet;
+use crate::rules::secret::Secret;
+
+/// The name of the single connection that `--rules`/`--upstream` configure.
+pub const DEFAULT_NAME: &str = "default";
+
+/// How a request is recognised as coming from a connection.
+pub enum Matcher {
+    /// Every request (the single connection of the flags, or the last
+    /// connection of a file when it has no `match`).
+    Any,
+    /// The path starts with this prefix, on a segment boundary (no trailing
+    /// `/`). The prefix stands for the base path: rules and the upstream see
+    /// the path with the prefix replaced by the base path.
+    PathPrefix(String),
+    /// `Authorization: Bearer <token>` carries this token (RFC 6750 §2.1),
+    /// compared in constant time.
+    BearerToken(Secret),
+    /// The request carries this header with exactly this value.
+    Header {
+        name: HeaderName,
+        value: HeaderValue,
+    },
+}
+
+impl Matcher {
+    /// Whether the request with this path and these headers belongs here.
+    pub fn claims(&self, path: &str, headers: &HeaderMap) -> bool {
+        match self {
+            Matcher::Any => true,
+            Matcher::PathPrefix(prefix) => under_prefix(path.as_bytes(), prefix.as_bytes()),
+            Matcher::BearerToken(token) => headers
+                .get_all(AUTHORIZATION)
+                .iter()
+                .filter_map(|v| bearer_token(v.as_bytes()))
+                .any(|t| constant_time_eq(t, token.expose().as_bytes())),
+            Matcher::Header { name, value } => headers.get_all(name).iter().any(|v| v == value),
+        }
+    }
+
+    /// The path as rules and the upstream see it: with a path prefix replaced
+    /// by `base_path` (`/scim/v2/entra/Users` → `/scim/v2/Users`), otherwise
+    /// unchanged and not copied. `path` must be one this matcher claims.
+    pub fn rule_path<'a>(&self, path: &'a str, base_path: &str) -> Cow<'a, str> {
+        let Matcher::PathPrefix(prefix) = self else {
+            return Cow::Borrowed(path);
+        };
+        let rest = path.get(prefix.len()..).unwrap_or("");
+        if base_path.is_empty() && rest.is_empty() {
+            return Cow::Borrowed("/");
+        }
+        let mut s = String::with_capacity(base_path.len() + rest.len());
+        s.push_str(base_path);
+        s.push_str(rest);
+        Cow::Owned(s)
+    }
+
+    /// What the matcher looks at, for messages; never shows a secret.
+    pub fn describe(&self) -> String {
+        match self {
+            Matcher::Any => "any request".into(),
+            Matcher::PathPrefix(p) => format!("path prefix `{p}`"),
+            Matcher::BearerToken(_) => "a bearer token".into(),
+            Matcher::Header { name, .. } => format!("header `{name}`"),
+        }
+    }
+}
+
+/// Whether `path` is `prefix` or continues it with a `/`.
+fn under_prefix(path: &[u8], prefix: &[u8]) -> bool {
+    path.starts_with(prefix) && matches!(path.get(prefix.len()), None | Some(b'/'))
+}
+
+/// The token of an `Authorization: Bearer <token>` value. The scheme is
+/// case-insensitive (RFC 7235 §2.1); one or more spaces follow it.
+fn bearer_token(value: &[u8]) -> Option<&[u8]> {
+    let scheme = value.get(..6)?;
+    if !scheme.eq_ignore_ascii_case(b"bearer") || value.get(6) != Some(&b' ') {
+        return None;
+    }
+    let rest = value.get(7..)?;
+    let start = rest.iter().position(|b| *b != b' ')?;
+    let token = rest.get(start..)?;
+    let end = token.iter().rposition(|b| *b != b' ').map_or(0, |i| i + 1);
+    token.get(..end)
+}
+
+/// Compares `given` with `secret` in time that depends only on the secret's
+/// length, so that response times do not reveal how much of a guess was right.
+fn constant_time_eq(given: &[u8], secret: &[u8]) -> bool {
+    let mut diff = u8::from(given.len() != secret.len());
+    for (i, s) in secret.iter().enumerate() {
+        diff |= given.get(i).copied().unwrap_or(0) ^ s;
+    }
+    std::hint::black_box(diff) == 0
+}
+
+/// One IdP connection: its name (in logs), how its requests are recognised,
+/// its rules and its upstream.
+pub struct Connection {
+    pub name: Arc<str>,
+    pub matcher: Matcher,
+    /// The rule set; a request takes one snapshot and keeps it to the end.
+    pub rules: ArcSwap<RuleSet>,
+    pub upstream: Upstream,
+}
+
+impl Connection {
+    pub fn new(name: &str, matcher: Matcher, rules: RuleSet, upstream: Upstream) -> Connection {
+        Connection {
+            name: Arc::from(name),
+            matcher,
+            rules: ArcSwap::from_pointee(rules),
+            upstream,
+        }
+    }
+}
+
+/// Every connection, in configuration order.
+pub struct Connections {
+    list: Vec<Connection>,
+    /// What was tried, for the 404 of a request no connection claims.
+    tried: Arc<str>,
+}
+
+impl Connections {
+    pub fn new(list: Vec<Connection>) -> Connections {
+        let tried = list
+            .iter()
+            .map(|c| format!("{} ({})", c.matcher.describe(), c.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Connections {
+            list,
+            tried: Arc::from(tried),
+        }
+    }
+
+    /// The one connection of `--rules`/`--upstream`: every request, named
+    /// [`DEFAULT_NAME`].
+    pub fn single(rules: RuleSet, upstream: Upstream) -> Connections {
+        Connections::new(vec![Connection::new(
+            DEFAULT_NAME,
+            Matcher::Any,
+            rules,
+            upstream,
+        )])
+    }
+
+    /// The first connection, in order, that claims the request, with its index.
+    pub fn attribute(&self, path: &str, headers: &HeaderMap) -> Option<(usize, &Connection)> {
+        self.list
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.matcher.claims(path, headers))
+    }
+
+    /// The connection at `index`.
+    pub fn get(&self, index: usize) -> Option<&Connection> {
+        self.list.get(index)
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Connection> {
+        self.list.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The matchers tried, described without secrets: `path prefix
+    /// `/scim/v2/entra` (entra), a bearer token (okta)`.
+    pub fn tried(&self) -> &Arc<str> {
+        &self.tried
+    }
+}
+
+#[cfg(test)]
+mod tests;
