@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use http::HeaderMap;
 use serde_json::{Map, Value};
 
-use super::run::{Actual, Answer, AnswerBody};
+use super::actual::{Actual, Answer, AnswerBody};
 use super::spec::{Expect, MessageExpect};
 use crate::rules::Request;
 

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::actual::Actual;
 use super::parse::clean;
-use super::run::Actual;
 use crate::rules::yaml::{self, Kind};
 use crate::rules::{Rule, RuleSet};
 

@@ -7,6 +7,7 @@
 //! the expectations → [`report`] as cargo-style text, JUnit XML and coverage.
 //! The format is documented in `docs/rule-tests.md`.
 
+pub mod actual;
 pub mod compare;
 pub mod coverage;
 pub mod parse;
