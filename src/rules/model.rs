@@ -108,6 +108,10 @@ pub enum ActionSpec {
     SetHeader(SetHeaderSpec),
     /// Remove a request header.
     RemoveHeader(RemoveHeaderSpec),
+    /// Rewrite a header's value with a regular expression.
+    RewriteHeader(RewriteHeaderSpec),
+    /// Drop named query parameters.
+    RemoveQueryParam(RemoveQueryParamSpec),
     /// Turn `Authorization: Bearer user:key` into `Authorization: Basic base64(user:key)`.
     BearerToBasic(BearerToBasicSpec),
     /// Replace the inbound credential with one read from the environment or a file.
@@ -310,6 +314,24 @@ pub struct RemoveHeaderSpec {
     pub name: String,
 }
 
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RewriteHeaderSpec {
+    /// Header name.
+    pub name: String,
+    /// Regular expression searched in the value (first match replaced).
+    pub pattern: String,
+    /// Replacement; `$1`, `${name}` refer to capture groups.
+    pub replace: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemoveQueryParamSpec {
+    /// Parameter names, compared without regard to letter case.
+    pub names: Vec<String>,
+}
+
 /// Where a secret comes from. Read once when the rules load.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
@@ -459,6 +481,8 @@ impl ActionSpec {
             ActionSpec::RewritePath(_) => "rewrite_path",
             ActionSpec::SetHeader(_) => "set_header",
             ActionSpec::RemoveHeader(_) => "remove_header",
+            ActionSpec::RewriteHeader(_) => "rewrite_header",
+            ActionSpec::RemoveQueryParam(_) => "remove_query_param",
             ActionSpec::BearerToBasic(_) => "bearer_to_basic",
             ActionSpec::SetCredential(_) => "set_credential",
             ActionSpec::Coerce(_) => "coerce",
@@ -492,6 +516,7 @@ impl ActionSpec {
             self,
             ActionSpec::SetHeader(_)
                 | ActionSpec::RemoveHeader(_)
+                | ActionSpec::RewriteHeader(_)
                 | ActionSpec::Coerce(_)
                 | ActionSpec::CoerceBySchema(_)
                 | ActionSpec::Set(_)

@@ -4,13 +4,19 @@
 //! written `%20` (ENTRA-11), and empty parameters from a stray `?` or `&`
 //! are dropped (ONELOGIN-03, GEN-03). A filter that does not parse even
 //! leniently is left for the backend to reject.
+//!
+//! `remove_query_param`: named parameters dropped from the query (a client's
+//! own flag such as Entra's `aadOptscim062020`, ENTRA-17).
 
 use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::CompileCx;
+use crate::rules::model::RemoveQueryParamSpec;
 use crate::rules::request::Request;
 use crate::rules::trace::{QUERY_FILTER, Trace};
+use crate::rules::yaml::FieldPath;
 use crate::scim::filter::parse_lenient;
 use crate::scim::query::{percent_decode, percent_encode};
 
@@ -67,6 +73,55 @@ impl NormalizeFilter {
             let after = req.query.clone().map_or(Value::Null, Value::String);
             trace.change(rule, NAME, "query".into(), Value::String(before), after);
         }
+    }
+}
+
+#[derive(Debug)]
+pub struct RemoveQueryParam {
+    names: Vec<String>,
+}
+
+impl RemoveQueryParam {
+    pub fn compile(
+        spec: &RemoveQueryParamSpec,
+        field: &FieldPath,
+        cx: &mut CompileCx,
+    ) -> Option<Self> {
+        if spec.names.is_empty() || spec.names.iter().any(|n| n.is_empty()) {
+            cx.error(
+                field.key("names"),
+                "name at least one parameter, none empty",
+                None,
+            );
+            return None;
+        }
+        Some(RemoveQueryParam {
+            names: spec.names.clone(),
+        })
+    }
+
+    pub fn apply(&self, rule: &Arc<str>, req: &mut Request, trace: &mut Trace) {
+        let Some(query) = req.query.as_deref() else {
+            return;
+        };
+        let named = |part: &str| {
+            let name = part.split_once('=').map_or(part, |(n, _)| n);
+            let name = percent_decode(name, true);
+            self.names
+                .iter()
+                .any(|n| name.as_deref().is_some_and(|d| d.eq_ignore_ascii_case(n)))
+        };
+        if !query.split('&').any(named) {
+            return;
+        }
+        let kept: Vec<&str> = query
+            .split('&')
+            .filter(|p| !p.is_empty() && !named(p))
+            .collect();
+        let before = Value::String(query.to_string());
+        req.query = (!kept.is_empty()).then(|| kept.join("&"));
+        let after = req.query.clone().map_or(Value::Null, Value::String);
+        trace.change(rule, "remove_query_param", "query".into(), before, after);
     }
 }
 
@@ -141,6 +196,27 @@ mod tests {
         let (q, trace) = run(Some("startIndex=1&&count=10&"));
         assert_eq!(q.as_deref(), Some("startIndex=1&count=10"));
         assert_eq!(trace.changes[0].target, "query");
+    }
+
+    #[test]
+    fn named_parameters_are_dropped_in_any_case() {
+        // ENTRA-17
+        let action = RemoveQueryParam {
+            names: vec!["aadOptscim062020".into()],
+        };
+        let mut req = Request::new(Method::GET, "/scim/v2/Users");
+        req.query = Some("AADOPTSCIM062020&filter=x%20pr&aadOptscim062020=1".into());
+        let mut trace = Trace::default();
+        action.apply(&Arc::from("t"), &mut req, &mut trace);
+        assert_eq!(req.query.as_deref(), Some("filter=x%20pr"));
+        assert_eq!(trace.changes[0].target, "query");
+        req.query = Some("aadOptscim062020".into());
+        action.apply(&Arc::from("t"), &mut req, &mut trace);
+        assert_eq!(req.query, None);
+        req.query = Some("count=1".into());
+        action.apply(&Arc::from("t"), &mut req, &mut trace);
+        assert_eq!(req.query.as_deref(), Some("count=1"));
+        assert_eq!(trace.changes.len(), 2);
     }
 
     #[test]

@@ -46,6 +46,8 @@ pub enum Action {
     RewritePath(path::RewritePath),
     SetHeader(header::SetHeader),
     RemoveHeader(header::RemoveHeader),
+    RewriteHeader(header::RewriteHeader),
+    RemoveQueryParam(filter::RemoveQueryParam),
     BearerToBasic(auth::BearerToBasic),
     SetCredential(auth::SetCredential),
     Coerce(json::Coerce),
@@ -83,6 +85,12 @@ impl Action {
             }
             ActionSpec::RemoveHeader(s) => {
                 Action::RemoveHeader(header::RemoveHeader::compile(s, &field, cx)?)
+            }
+            ActionSpec::RewriteHeader(s) => {
+                Action::RewriteHeader(header::RewriteHeader::compile(s, &field, cx)?)
+            }
+            ActionSpec::RemoveQueryParam(s) => {
+                Action::RemoveQueryParam(filter::RemoveQueryParam::compile(s, &field, cx)?)
             }
             ActionSpec::BearerToBasic(s) => {
                 Action::BearerToBasic(auth::BearerToBasic::compile(s, &field, cx)?)
@@ -147,6 +155,8 @@ impl Action {
             Action::RewritePath(_) => "rewrite_path",
             Action::SetHeader(_) => "set_header",
             Action::RemoveHeader(_) => "remove_header",
+            Action::RewriteHeader(_) => "rewrite_header",
+            Action::RemoveQueryParam(_) => "remove_query_param",
             Action::BearerToBasic(_) => "bearer_to_basic",
             Action::SetCredential(_) => "set_credential",
             Action::Coerce(_) => "coerce",
@@ -190,6 +200,8 @@ impl Action {
             Action::RewritePath(_)
             | Action::SetHeader(_)
             | Action::RemoveHeader(_)
+            | Action::RewriteHeader(_)
+            | Action::RemoveQueryParam(_)
             | Action::BearerToBasic(_)
             | Action::SetCredential(_)
             | Action::DeleteAsDeactivate(_)
@@ -205,6 +217,8 @@ impl Action {
             Action::RewritePath(a) => a.apply(rule, req, trace),
             Action::SetHeader(a) => a.apply(rule, req, trace),
             Action::RemoveHeader(a) => a.apply(rule, req, trace),
+            Action::RewriteHeader(a) => a.apply(rule, req, trace),
+            Action::RemoveQueryParam(a) => a.apply(rule, req, trace),
             Action::BearerToBasic(a) => return a.apply(rule, req, trace),
             Action::SetCredential(a) => a.apply(rule, req, trace),
             Action::Coerce(a) => a.apply(rule, req, trace),
