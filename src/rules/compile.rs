@@ -106,6 +106,7 @@ pub fn compile_rule(spec: &RuleParts, source: RuleSource, cx: &mut CompileCx) ->
             }
         }
     }
+    const RESPONSE_ACTIONS_HINT: &str = ActionSpec::RESPONSE_ACTIONS;
     let mut actions = Vec::with_capacity(spec.actions.len());
     for (i, a) in &spec.actions {
         let (i, field) = (*i, root.key("actions").index(*i));
@@ -113,7 +114,7 @@ pub fn compile_rule(spec: &RuleParts, source: RuleSource, cx: &mut CompileCx) ->
             cx.error(
                 field.key(a.name()),
                 format!("`{}` cannot run on a response", a.name()),
-                Some("response rules may use set_header, remove_header, coerce, coerce_by_schema, set, remove, rename, lowercase, manager_shape and respond"),
+                Some(RESPONSE_ACTIONS_HINT),
             );
             continue;
         }

@@ -112,6 +112,9 @@ pub enum ActionSpec {
     RewriteHeader(RewriteHeaderSpec),
     /// Drop named query parameters.
     RemoveQueryParam(RemoveQueryParamSpec),
+    /// Lower a numeric query parameter (such as `count`, RFC 7644 §3.4.2.4)
+    /// that is above a maximum to that maximum.
+    LimitQueryParam(LimitQueryParamSpec),
     /// Turn `Authorization: Bearer user:key` into `Authorization: Basic base64(user:key)`.
     BearerToBasic(BearerToBasicSpec),
     /// Replace the inbound credential with one read from the environment or a file.
@@ -126,6 +129,10 @@ pub enum ActionSpec {
     Rename(RenameSpec),
     /// Lower-case selected string values.
     Lowercase(SelectSpec),
+    /// Selected strings that hold a JSON object are parsed, and the object's
+    /// members (those named in `keep`, if given) laid over the object that
+    /// held the string, in its place (ENTRA-09).
+    ParseJsonStrings(ParseJsonStringsSpec),
     /// Lax values (`"True"`, `"42"`) become the type the core User/Group
     /// schema declares for their attribute: in POST/PUT bodies, in PATCH
     /// values (the path decides the attribute), and in responses.
@@ -140,6 +147,11 @@ pub enum ActionSpec {
     PatchStripUrn(PatchStripUrnSpec),
     /// PATCH: drop the operations a predicate selects.
     PatchDropOps(PatchDropOpsSpec),
+    /// PATCH: an `add` or `replace` without `path` whose value is a partial
+    /// resource becomes one operation per attribute, with the attribute as
+    /// `path` (RFC 7644 §3.5.2), for backends that only take pathed
+    /// operations (JUMPCLOUD-02, OKTA-02, OKTA-03, SAILPOINT-01).
+    PatchSplitPathless(EmptySpec),
     /// PATCH: lower-case `op`, strip core-schema URNs from paths, name the
     /// `Operations` member canonically, add a missing `schemas`, and rebuild
     /// path-less values with dotted or URN-qualified keys into a partial
@@ -332,6 +344,27 @@ pub struct RemoveQueryParamSpec {
     pub names: Vec<String>,
 }
 
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LimitQueryParamSpec {
+    /// The parameter, compared without regard to letter case, e.g. `count`.
+    pub name: String,
+    /// The greatest value passed on (at least 1); a larger one is replaced by it.
+    pub max: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParseJsonStringsSpec {
+    /// JSONPath selecting the strings to parse; strings that do not hold a
+    /// JSON object are left alone.
+    pub select: String,
+    /// Only these members of the parsed object are kept (names compared
+    /// without regard to letter case). Omitted: all of them.
+    #[serde(default)]
+    pub keep: Option<Vec<String>>,
+}
+
 /// Where a secret comes from. Read once when the rules load.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
@@ -483,6 +516,7 @@ impl ActionSpec {
             ActionSpec::RemoveHeader(_) => "remove_header",
             ActionSpec::RewriteHeader(_) => "rewrite_header",
             ActionSpec::RemoveQueryParam(_) => "remove_query_param",
+            ActionSpec::LimitQueryParam(_) => "limit_query_param",
             ActionSpec::BearerToBasic(_) => "bearer_to_basic",
             ActionSpec::SetCredential(_) => "set_credential",
             ActionSpec::Coerce(_) => "coerce",
@@ -490,11 +524,13 @@ impl ActionSpec {
             ActionSpec::Remove(_) => "remove",
             ActionSpec::Rename(_) => "rename",
             ActionSpec::Lowercase(_) => "lowercase",
+            ActionSpec::ParseJsonStrings(_) => "parse_json_strings",
             ActionSpec::CoerceBySchema(_) => "coerce_by_schema",
             ActionSpec::NormalizeFilter(_) => "normalize_filter",
             ActionSpec::PatchLowercaseOp(_) => "patch_lowercase_op",
             ActionSpec::PatchStripUrn(_) => "patch_strip_urn",
             ActionSpec::PatchDropOps(_) => "patch_drop_ops",
+            ActionSpec::PatchSplitPathless(_) => "patch_split_pathless",
             ActionSpec::NormalizePatch(_) => "normalize_patch",
             ActionSpec::MembersRemoveByValue(_) => "members_remove_by_value",
             ActionSpec::UpsertFilteredPath(_) => "upsert_filtered_path",
@@ -511,6 +547,10 @@ impl ActionSpec {
 
     /// Whether the action may run in a response rule (it edits only headers
     /// or the JSON body).
+    /// The names of the actions for which [`ActionSpec::works_on_responses`]
+    /// holds, for messages; keep the two in step.
+    pub const RESPONSE_ACTIONS: &'static str = "set_header, remove_header, rewrite_header, coerce, coerce_by_schema, set, remove, rename, lowercase, parse_json_strings, manager_shape and respond";
+
     pub fn works_on_responses(&self) -> bool {
         matches!(
             self,
@@ -523,6 +563,7 @@ impl ActionSpec {
                 | ActionSpec::Remove(_)
                 | ActionSpec::Rename(_)
                 | ActionSpec::Lowercase(_)
+                | ActionSpec::ParseJsonStrings(_)
                 | ActionSpec::ManagerShape(_)
                 | ActionSpec::Respond(_)
         )

@@ -6,12 +6,15 @@ mod auth;
 mod filter;
 mod header;
 mod json;
+mod json_strings;
 mod mapping;
 mod patch;
 mod path;
+mod query_limit;
 mod resource;
 mod respond;
 mod scim;
+mod split_pathless;
 mod target;
 mod typed;
 mod validate;
@@ -48,6 +51,7 @@ pub enum Action {
     RemoveHeader(header::RemoveHeader),
     RewriteHeader(header::RewriteHeader),
     RemoveQueryParam(filter::RemoveQueryParam),
+    LimitQueryParam(query_limit::LimitQueryParam),
     BearerToBasic(auth::BearerToBasic),
     SetCredential(auth::SetCredential),
     Coerce(json::Coerce),
@@ -56,10 +60,12 @@ pub enum Action {
     Remove(json::Remove),
     Rename(json::Rename),
     Lowercase(json::Lowercase),
+    ParseJsonStrings(json_strings::ParseJsonStrings),
     NormalizeFilter(filter::NormalizeFilter),
     PatchLowercaseOp(patch::LowercaseOp),
     PatchStripUrn(patch::StripUrn),
     PatchDropOps(patch::DropOps),
+    PatchSplitPathless(split_pathless::PatchSplitPathless),
     NormalizePatch(scim::NormalizePatch),
     MembersRemoveByValue(scim::MembersRemoveByValue),
     UpsertFilteredPath(resource::UpsertFilteredPath),
@@ -92,6 +98,9 @@ impl Action {
             ActionSpec::RemoveQueryParam(s) => {
                 Action::RemoveQueryParam(filter::RemoveQueryParam::compile(s, &field, cx)?)
             }
+            ActionSpec::LimitQueryParam(s) => {
+                Action::LimitQueryParam(query_limit::LimitQueryParam::compile(s, &field, cx)?)
+            }
             ActionSpec::BearerToBasic(s) => {
                 Action::BearerToBasic(auth::BearerToBasic::compile(s, &field, cx)?)
             }
@@ -104,6 +113,9 @@ impl Action {
             ActionSpec::Remove(s) => Action::Remove(json::Remove::compile(s, &field, cx)?),
             ActionSpec::Rename(s) => Action::Rename(json::Rename::compile(s, &field, cx)?),
             ActionSpec::Lowercase(s) => Action::Lowercase(json::Lowercase::compile(s, &field, cx)?),
+            ActionSpec::ParseJsonStrings(s) => {
+                Action::ParseJsonStrings(json_strings::ParseJsonStrings::compile(s, &field, cx)?)
+            }
             ActionSpec::NormalizeFilter(_) => Action::NormalizeFilter(filter::NormalizeFilter),
             ActionSpec::PatchLowercaseOp(_) => Action::PatchLowercaseOp(patch::LowercaseOp),
             ActionSpec::PatchStripUrn(s) => {
@@ -111,6 +123,9 @@ impl Action {
             }
             ActionSpec::PatchDropOps(s) => {
                 Action::PatchDropOps(patch::DropOps::compile(s, &field, cx)?)
+            }
+            ActionSpec::PatchSplitPathless(_) => {
+                Action::PatchSplitPathless(split_pathless::PatchSplitPathless)
             }
             ActionSpec::NormalizePatch(_) => Action::NormalizePatch(scim::NormalizePatch),
             ActionSpec::MembersRemoveByValue(_) => {
@@ -157,6 +172,7 @@ impl Action {
             Action::RemoveHeader(_) => "remove_header",
             Action::RewriteHeader(_) => "rewrite_header",
             Action::RemoveQueryParam(_) => "remove_query_param",
+            Action::LimitQueryParam(_) => "limit_query_param",
             Action::BearerToBasic(_) => "bearer_to_basic",
             Action::SetCredential(_) => "set_credential",
             Action::Coerce(_) => "coerce",
@@ -165,10 +181,12 @@ impl Action {
             Action::Remove(_) => "remove",
             Action::Rename(_) => "rename",
             Action::Lowercase(_) => "lowercase",
+            Action::ParseJsonStrings(_) => "parse_json_strings",
             Action::NormalizeFilter(_) => "normalize_filter",
             Action::PatchLowercaseOp(_) => "patch_lowercase_op",
             Action::PatchStripUrn(_) => "patch_strip_urn",
             Action::PatchDropOps(_) => "patch_drop_ops",
+            Action::PatchSplitPathless(_) => "patch_split_pathless",
             Action::NormalizePatch(_) => "normalize_patch",
             Action::MembersRemoveByValue(_) => "members_remove_by_value",
             Action::UpsertFilteredPath(_) => "upsert_filtered_path",
@@ -202,6 +220,7 @@ impl Action {
             | Action::RemoveHeader(_)
             | Action::RewriteHeader(_)
             | Action::RemoveQueryParam(_)
+            | Action::LimitQueryParam(_)
             | Action::BearerToBasic(_)
             | Action::SetCredential(_)
             | Action::DeleteAsDeactivate(_)
@@ -219,6 +238,7 @@ impl Action {
             Action::RemoveHeader(a) => a.apply(rule, req, trace),
             Action::RewriteHeader(a) => a.apply(rule, req, trace),
             Action::RemoveQueryParam(a) => a.apply(rule, req, trace),
+            Action::LimitQueryParam(a) => a.apply(rule, req, trace),
             Action::BearerToBasic(a) => return a.apply(rule, req, trace),
             Action::SetCredential(a) => a.apply(rule, req, trace),
             Action::Coerce(a) => a.apply(rule, req, trace),
@@ -227,10 +247,12 @@ impl Action {
             Action::Remove(a) => a.apply(rule, req, trace),
             Action::Rename(a) => a.apply(rule, req, trace),
             Action::Lowercase(a) => a.apply(rule, req, trace),
+            Action::ParseJsonStrings(a) => a.apply(rule, req, trace),
             Action::NormalizeFilter(a) => a.apply(rule, req, trace),
             Action::PatchLowercaseOp(a) => a.apply(rule, req, trace),
             Action::PatchStripUrn(a) => a.apply(rule, req, trace),
             Action::PatchDropOps(a) => return a.apply(rule, req, trace),
+            Action::PatchSplitPathless(a) => a.apply(rule, req, trace),
             Action::NormalizePatch(a) => a.apply(rule, req, trace),
             Action::MembersRemoveByValue(a) => return a.apply(rule, req, trace),
             Action::UpsertFilteredPath(a) => a.apply(rule, req, trace),

@@ -69,11 +69,17 @@ pub(super) fn strip_core_urn(path: &str) -> &str {
     path
 }
 
+/// Whether `key` starts with `urn:` (any case) and has more after it. Byte
+/// slicing is avoided: a key may start with a multi-byte character.
+fn has_urn_prefix(key: &str) -> bool {
+    key.len() > 4 && key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
+}
+
 /// Whether `key` names a whole schema (a container in a resource) rather than
 /// an attribute inside one: a known schema id, or by the URN convention
 /// `...:<version>:<ResourceType>` where the segment before the last is a
 /// version number such as `2.0`.
-fn is_schema_id(key: &str) -> bool {
+pub(super) fn is_schema_id(key: &str) -> bool {
     if [urn::USER, urn::GROUP, urn::ENTERPRISE_USER]
         .iter()
         .any(|id| id.eq_ignore_ascii_case(key))
@@ -95,7 +101,7 @@ fn key_segments(key: &str) -> Option<Vec<String>> {
     if key.contains('[') {
         return None;
     }
-    if key.len() > 4 && key[..4].eq_ignore_ascii_case("urn:") {
+    if has_urn_prefix(key) {
         if is_schema_id(key) {
             return Some(vec![key.to_string()]);
         }
@@ -153,7 +159,7 @@ pub type Rebuilt = (Map<String, Value>, Vec<(String, Value)>);
 /// `None` when nothing needed rebuilding.
 pub fn rebuild_partial(value: &Map<String, Value>) -> Option<Rebuilt> {
     let plain = |k: &String| {
-        let qualified = k.len() > 4 && k[..4].eq_ignore_ascii_case("urn:") && !is_schema_id(k);
+        let qualified = has_urn_prefix(k) && !is_schema_id(k);
         !(k.contains('.') || k.contains('[') || qualified)
     };
     if value.keys().all(plain) {

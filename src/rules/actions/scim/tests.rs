@@ -260,3 +260,15 @@ fn normalize_patch_lowercases_member_names_and_says_so() {
     );
     assert!(trace.body_changed, "the body must be re-encoded");
 }
+
+#[test]
+fn keys_that_start_with_a_multi_byte_character_do_not_panic() {
+    // A byte-sliced `k[..4]` would split `é` and panic on a request path.
+    let mut req = patch(json!({"Operations": [
+        {"op": "replace", "value": {"abcé.x": "1", "éééé": "2", "urné:x": "3"}}
+    ]}));
+    NormalizePatch.apply(&rule(), &mut req, &mut Trace::default());
+    let value = &body(&req)["Operations"][0]["value"];
+    assert_eq!(value["abcé"], json!({"x": "1"}), "{value}");
+    assert_eq!(value["éééé"], "2");
+}
