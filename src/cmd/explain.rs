@@ -1,5 +1,6 @@
-//! `scimshim explain`: reads a request and rule files, runs the request
-//! through the rules as `serve` does, and prints why it came out as it did.
+//! `scimshim explain`: reads a request, rule files and optionally the
+//! upstream's answer, runs them through the rules as `serve` does, and prints
+//! why they came out as they did.
 
 use std::io::{IsTerminal, Read};
 use std::path::Path;
@@ -46,6 +47,17 @@ fn explain_and_print(args: &ExplainArgs) -> Result<(), String> {
         Some(path) => Some(read_resource(path)?),
         None => None,
     };
+    let response = match &args.response {
+        Some(path) => {
+            let bytes =
+                std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            Some(
+                input::parse_response(&bytes)
+                    .map_err(|e| format!("the response ({}): {e}", path.display()))?,
+            )
+        }
+        None => None,
+    };
 
     let loaded = crate::rules::load(
         &args.rules,
@@ -72,6 +84,7 @@ fn explain_and_print(args: &ExplainArgs) -> Result<(), String> {
         base_path,
         resource,
         against_embedded: args.against_embedded,
+        response,
     };
     let explanation = runtime
         .block_on(explain::explain(&loaded.set, &spec, &options))

@@ -1,6 +1,7 @@
 //! The request `explain` is given: a [`MessageSpec`] written as JSON or YAML,
 //! or a raw HTTP/1.x request (request line, header lines, blank line, body;
-//! RFC 9112 §2–§6) as copied from a capture or `curl -v`.
+//! RFC 9112 §2–§6) as copied from a capture or `curl -v`; and the upstream's
+//! answer (`--response`), a [`MessageSpec`] with a status.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -83,12 +84,48 @@ pub fn looks_like_http(text: &str) -> bool {
 
 /// Reads a [`MessageSpec`] written as JSON or YAML.
 pub fn parse_spec(text: &str) -> Result<MessageSpec, InputError> {
+    spec_of(text, "request")
+}
+
+/// Reads an upstream's answer: a [`MessageSpec`] in JSON or YAML with a
+/// `status` (200 when absent; RFC 9110 §15 allows 100–599), `headers` and a
+/// `body` or `body_text`, and no `method` or `path`.
+pub fn parse_response(bytes: &[u8]) -> Result<MessageSpec, InputError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        InputError::general(format!(
+            "the response is not UTF-8 text (invalid byte at offset {})",
+            e.valid_up_to()
+        ))
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(InputError::general(
+            "the response is empty: give it in JSON or YAML (status, headers, body)",
+        ));
+    }
+    let spec = spec_of(text, "response")?;
+    if spec.method.is_some() || spec.path.is_some() {
+        return Err(InputError::general(
+            "`method` and `path` belong to the request; a response has `status`, `headers` and `body`",
+        ));
+    }
+    match spec.status {
+        Some(status) if !(100..=599).contains(&status) => Err(InputError::general(format!(
+            "`status` must be between 100 and 599, found {status}"
+        ))),
+        _ => Ok(spec),
+    }
+}
+
+/// A [`MessageSpec`] in JSON (when `text` starts with `{`) or YAML; `what`
+/// names it in errors.
+fn spec_of(text: &str, what: &str) -> Result<MessageSpec, InputError> {
     if text.trim_start().starts_with('{') {
         serde_json::from_str(text)
-            .map_err(|e| InputError::general(format!("not a request in JSON: {e}")))
+            .map_err(|e| InputError::general(format!("not a {what} in JSON: {e}")))
     } else {
         serde_saphyr::from_str(text)
-            .map_err(|e| InputError::general(format!("not a request in YAML: {e}")))
+            .map_err(|e| InputError::general(format!("not a {what} in YAML: {e}")))
     }
 }
 

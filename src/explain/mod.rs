@@ -4,7 +4,9 @@
 //! why it matched or not, each change with its before and after, the request
 //! that would be forwarded (or the answer a rule gave), and optionally what the
 //! embedded strict backend ([`crate::backend`]) says to the request before and
-//! after the rules.
+//! after the rules. Given an answer to the forwarded request (the embedded
+//! backend's, or one written in a file), it runs the response phase too, as
+//! the proxy does, and records what the client finally gets.
 //!
 //! [`input`] reads the request (a [`MessageSpec`] or raw HTTP); [`explain`]
 //! evaluates it into an [`Explanation`]; [`render`] prints it as text or JSON.
@@ -25,7 +27,9 @@ use crate::proxy::error::ProxyError;
 use crate::rules::eval::Context;
 use crate::rules::fixture::{FixtureError, FixtureIo, MessageSpec};
 use crate::rules::request::is_json_content_type;
-use crate::rules::{self, Body, Change, Fetched, Io, Outcome, Phase, Request, Resume, RuleSet};
+use crate::rules::{
+    self, Body, Change, Fetched, Io, Outcome, Phase, ReplyPlan, Request, Resume, RuleSet,
+};
 use crate::rules::{Trace, trace::Considered as Traced};
 use crate::scim::classify::{EndpointKind, ResourceKind, classify, strip_base};
 use crate::scim::urn;
@@ -38,8 +42,12 @@ pub struct Options {
     pub base_path: String,
     /// The resource a rule that fetches gets; without it the fetch gets 404.
     pub resource: Option<Value>,
-    /// Serve fetches from, and judge the request with, the embedded backend.
+    /// Serve fetches from, and judge the request with, the embedded backend;
+    /// its answer to the rewritten request goes through the response rules.
     pub against_embedded: bool,
+    /// The upstream's answer (status, headers, body) the response rules run
+    /// on, when the embedded backend does not answer.
+    pub response: Option<MessageSpec>,
 }
 
 /// Why a request cannot be explained (bad input: exit code 2).
@@ -52,6 +60,8 @@ pub enum ExplainError {
         content_type: String,
         detail: String,
     },
+    #[error("the response: {0}")]
+    Response(FixtureError),
 }
 
 /// A rule and where it is defined.
@@ -83,11 +93,12 @@ pub enum Final {
     Respond(Answer),
 }
 
-/// An answer made without the upstream.
+/// An answer to the client: one made without the upstream, or (in
+/// [`Returned::client`]) what the client gets in the end.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
     /// The rule that answered; `None` when the proxy itself did (a path
-    /// outside the base path).
+    /// outside the base path), or when the upstream's answer was passed on.
     pub rule: Option<Arc<str>>,
     pub status: u16,
     pub headers: Vec<(String, String)>,
@@ -151,6 +162,49 @@ pub struct BackendCheck {
     pub rewritten: Option<Verdict>,
 }
 
+/// Where the answer the response rules ran on came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerSource {
+    /// The embedded backend's answer to the rewritten request.
+    Embedded,
+    /// The `--response` file.
+    File,
+}
+
+/// The response phase, run on one answer from the upstream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Returned {
+    pub source: AnswerSource,
+    /// The answer as the upstream gave it.
+    pub upstream: MessageSpec,
+    /// The request rule whose reply plan turned a 2xx into 204 (a DELETE
+    /// sent on as something else). The proxy then hands the 204 back
+    /// without running response rules.
+    pub no_content: Option<Arc<str>>,
+    /// Every response rule considered, in order.
+    pub considered: Vec<Considered>,
+    /// Response rules never reached (a response rule before them answered).
+    pub not_reached: Vec<RuleRef>,
+    /// Every change to the answer, in order.
+    pub changes: Vec<Change>,
+    /// What the client finally gets; `rule` is the response rule that
+    /// replaced the upstream's answer, if one did.
+    pub client: Answer,
+}
+
+/// What became of the response phase.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResponseStep {
+    /// It ran on an answer.
+    Ran(Box<Returned>),
+    /// Not run: the request was answered without the upstream, and the
+    /// proxy runs response rules only on the upstream's answers.
+    AnsweredLocally,
+    /// Not run: there was no answer (neither `--response` nor
+    /// `--against-embedded`).
+    NoAnswer,
+}
+
 /// Everything `explain` found about one request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Explanation {
@@ -161,8 +215,7 @@ pub struct Explanation {
     pub considered: Vec<Considered>,
     /// Request rules never reached (a rule before them answered).
     pub not_reached: Vec<RuleRef>,
-    /// How many response rules were loaded (not evaluated: `explain` follows
-    /// the request).
+    /// How many response rules were loaded.
     pub response_rules: usize,
     /// Every change, in order.
     pub changes: Vec<Change>,
@@ -173,10 +226,14 @@ pub struct Explanation {
     pub result: Final,
     /// With `--against-embedded`.
     pub backend: Option<BackendCheck>,
+    /// The answer on its way back to the client.
+    pub response: ResponseStep,
 }
 
 /// Evaluates `spec` with `rules` as `serve` would, and (with
-/// [`Options::against_embedded`]) asks the embedded backend about it.
+/// [`Options::against_embedded`]) asks the embedded backend about it. When
+/// the request is forwarded and there is an answer (the embedded backend's,
+/// else [`Options::response`]), the response phase runs on it too.
 pub async fn explain(
     rules: &RuleSet,
     spec: &MessageSpec,
@@ -214,20 +271,29 @@ pub async fn explain(
 
     let mut trace = Trace::explaining();
     let mut fetches = 0;
-    let result = if strip_base(&request.path, base).is_none() {
+    let (result, response) = if strip_base(&request.path, base).is_none() {
         // The proxy answers paths outside its base path itself, before any
         // rule runs (see `proxy::handler`).
         let error = ProxyError::NotFound {
             base_path: base.to_string(),
         }
         .to_scim();
-        Final::Respond(Answer {
+        let answer = Answer {
             rule: None,
             status: error.status,
             headers: Vec::new(),
             body: Some(error.to_json()),
-        })
+        };
+        (Final::Respond(answer), ResponseStep::AnsweredLocally)
     } else {
+        // Response rules see the client's method, path and query.
+        let client = Request::with_parts(
+            request.method.clone(),
+            request.path.clone(),
+            request.query.clone(),
+            HeaderMap::new(),
+            Body::Empty,
+        );
         // As in the proxy, a JSON body is read only when a rule needs it.
         let body = std::mem::replace(
             &mut request.body,
@@ -277,12 +343,27 @@ pub async fn explain(
                 if matches!(request.body, Body::Opaque) {
                     forwarded.body_text = Some(String::from_utf8_lossy(&bytes).into_owned());
                 }
+                let mut upstream = options
+                    .response
+                    .clone()
+                    .map(|spec| (AnswerSource::File, spec));
                 if let (Some(check), Some(backend)) = (check.as_mut(), embedded.as_ref()) {
-                    check.rewritten = Some(send(backend, &request, bytes));
+                    let answered = exchange(backend, &request, bytes);
+                    upstream = Some((AnswerSource::Embedded, backend_answer(&answered)));
+                    check.rewritten = Some(verdict(&request.method, target(&request), answered));
                 }
-                Final::Forward(forwarded)
+                let response = match upstream {
+                    Some((source, answer)) => ResponseStep::Ran(Box::new(
+                        respond(rules, &cx, &client, source, answer, &request.reply).await?,
+                    )),
+                    None => ResponseStep::NoAnswer,
+                };
+                (Final::Forward(forwarded), response)
             }
-            Outcome::Respond(local) => Final::Respond(answer(local)),
+            Outcome::Respond(local) => (
+                Final::Respond(answer(&local)),
+                ResponseStep::AnsweredLocally,
+            ),
         }
     };
 
@@ -291,12 +372,7 @@ pub async fn explain(
         .iter()
         .map(|c| considered(rules, c, &trace.applied))
         .collect::<Vec<_>>();
-    let not_reached = rules
-        .rules
-        .iter()
-        .filter(|r| !trace.considered.iter().any(|c| c.rule == r.id))
-        .map(rule_ref)
-        .collect();
+    let not_reached = unreached(&rules.rules, &trace);
     Ok(Explanation {
         input: spec.clone(),
         base_path: options.base_path.clone(),
@@ -308,7 +384,181 @@ pub async fn explain(
         resource_given: options.resource.is_some(),
         result,
         backend: check,
+        response,
     })
+}
+
+/// Runs the response phase on `upstream` as the proxy does: the reply plan
+/// first (a DELETE sent on as something else still gets 204), then the
+/// response rules, which see the client's method, path and query with the
+/// answer's status, headers and body.
+async fn respond(
+    rules: &RuleSet,
+    cx: &Context<'_>,
+    client: &Request,
+    source: AnswerSource,
+    upstream: MessageSpec,
+    reply: &ReplyPlan,
+) -> Result<Returned, ExplainError> {
+    let headers = upstream.header_map().map_err(ExplainError::Response)?;
+    let (unread, read, raw) = returned_body(&upstream, &headers)?;
+    let status = upstream.status.unwrap_or(200);
+    let mut trace = Trace::explaining();
+    if let Some(rule) = &reply.no_content_on_success
+        && (200..300).contains(&status)
+        && status != 204
+    {
+        // The client sent a DELETE; it gets what a DELETE gets.
+        trace.change(
+            rule,
+            "delete_as_deactivate",
+            "status".into(),
+            Value::from(status),
+            Value::from(204),
+        );
+        let mut headers = headers;
+        headers.remove(CONTENT_TYPE);
+        headers.remove(CONTENT_LENGTH);
+        return Ok(Returned {
+            source,
+            upstream,
+            no_content: Some(rule.clone()),
+            considered: Vec::new(),
+            not_reached: Vec::new(),
+            changes: trace.changes,
+            client: Answer {
+                rule: None,
+                status: 204,
+                headers: header_pairs(&headers),
+                body: None,
+            },
+        });
+    }
+    let mut message = Request::with_parts(
+        client.method.clone(),
+        client.path.clone(),
+        client.query.clone(),
+        headers,
+        unread,
+    );
+    message.status = Some(status);
+    let mut io = AnswerIo {
+        body: Some(read),
+        read: false,
+    };
+    let Ok(driven) = rules::drive(
+        rules,
+        Phase::Response,
+        cx,
+        &mut message,
+        Resume::START,
+        &mut trace,
+        &mut io,
+    )
+    .await;
+    let client = match driven.outcome {
+        // A response rule replaces the upstream's answer.
+        Outcome::Respond(local) => answer(&local),
+        Outcome::Forward => {
+            let mut headers = message.headers;
+            let bytes = if trace.body_changed {
+                Bytes::from(message.body.encode(raw.len()).unwrap_or_default())
+            } else {
+                raw
+            };
+            // As the proxy does for a body it read or re-encoded.
+            if trace.body_changed || io.read {
+                headers.insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+                headers.remove(http::header::TRANSFER_ENCODING);
+            }
+            Answer {
+                rule: None,
+                status: message.status.unwrap_or(status),
+                headers: header_pairs(&headers),
+                body: body_value(&bytes),
+            }
+        }
+    };
+    Ok(Returned {
+        source,
+        upstream,
+        no_content: None,
+        considered: trace
+            .considered
+            .iter()
+            .map(|c| considered(rules, c, &trace.applied))
+            .collect(),
+        not_reached: unreached(&rules.response, &trace),
+        changes: trace.changes,
+        client,
+    })
+}
+
+/// The answer's body as the proxy's response phase finds it: the body the
+/// engine starts with, the body it gets when a rule reads it, and the bytes
+/// sent when no rule changes it. A JSON body is read only when a rule needs
+/// it, and one that does not parse stays as it was; a body of another type
+/// is never read.
+fn returned_body(
+    spec: &MessageSpec,
+    headers: &HeaderMap,
+) -> Result<(Body, Body, Bytes), ExplainError> {
+    let raw = match (&spec.body, &spec.body_text) {
+        (Some(_), Some(_)) => return Err(ExplainError::Response(FixtureError::TwoBodies)),
+        (Some(v), None) => Bytes::from(serde_json::to_vec(v).unwrap_or_default()),
+        (None, Some(text)) => Bytes::from(text.clone()),
+        (None, None) => Bytes::new(),
+    };
+    if raw.is_empty() {
+        return Ok((Body::Empty, Body::Empty, raw));
+    }
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    if content_type.is_some() && is_json_content_type(content_type) {
+        let read = Body::parse(&raw).unwrap_or(Body::Opaque);
+        Ok((Body::Unread, read, raw))
+    } else {
+        Ok((Body::Opaque, Body::Opaque, raw))
+    }
+}
+
+/// Serves the response phase's pauses: the answer's body, read once; a
+/// fetch gets 502, as in the proxy (response rules do not fetch).
+struct AnswerIo {
+    body: Option<Body>,
+    read: bool,
+}
+
+impl Io for AnswerIo {
+    type Error = std::convert::Infallible;
+
+    async fn body(&mut self) -> Result<Body, Self::Error> {
+        self.read = true;
+        Ok(self.body.take().unwrap_or(Body::Empty))
+    }
+
+    async fn fetch(&mut self, _: &Request) -> Result<Fetched, Self::Error> {
+        Ok(Fetched::Failed {
+            status: 502,
+            body: None,
+        })
+    }
+}
+
+/// The embedded backend's answer as a message: its status, headers and body.
+fn backend_answer(response: &BackendResponse) -> MessageSpec {
+    let body = match &response.body {
+        Some(v) => Body::Json(v.clone()),
+        None => Body::Empty,
+    };
+    let mut message = Request::with_parts(
+        Method::GET,
+        String::new(),
+        None,
+        response.headers.clone(),
+        body,
+    );
+    message.status = Some(response.status.as_u16());
+    MessageSpec::from_message(&message)
 }
 
 /// The request as given, as the engine and the backend see it.
@@ -558,20 +808,32 @@ fn item_id(path: &str, base: &str) -> Option<(std::ops::Range<usize>, String)> {
     None
 }
 
-/// Sends `request` with `body` to `backend`.
+/// Sends `request` with `body` to `backend` and judges the answer.
 fn send(backend: &Backend, request: &Request, body: Bytes) -> Verdict {
-    let response = backend.handle(&BackendRequest {
+    verdict(
+        &request.method,
+        target(request),
+        exchange(backend, request, body),
+    )
+}
+
+/// Sends `request` with `body` to `backend`.
+fn exchange(backend: &Backend, request: &Request, body: Bytes) -> BackendResponse {
+    backend.handle(&BackendRequest {
         method: request.method.clone(),
         path: request.path.clone(),
         query: request.query.clone(),
         headers: request.headers.clone(),
         body,
-    });
-    let path = match &request.query {
+    })
+}
+
+/// The path and query of `request`.
+fn target(request: &Request) -> String {
+    match &request.query {
         Some(q) => format!("{}?{q}", request.path),
         None => request.path.clone(),
-    };
-    verdict(&request.method, path, response)
+    }
 }
 
 fn verdict(method: &Method, path: String, response: BackendResponse) -> Verdict {
@@ -590,26 +852,40 @@ fn fix_length(headers: &mut HeaderMap, len: usize) {
     }
 }
 
-fn answer(local: rules::LocalResponse) -> Answer {
-    let body = local.body.as_ref().map(|b| {
-        serde_json::from_slice(b)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(b).into_owned()))
-    });
+/// A rule's answer as the proxy sends it (with its media type and
+/// `x-scimshim-rule`).
+fn answer(local: &rules::LocalResponse) -> Answer {
+    let sent = crate::ruletest::actual::Answer::local(local);
     Answer {
-        rule: Some(local.rule),
-        status: local.status.as_u16(),
-        headers: local
-            .headers
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-        body,
+        rule: Some(local.rule.clone()),
+        status: sent.status,
+        headers: header_pairs(&sent.headers),
+        body: local.body.as_deref().and_then(body_value),
     }
+}
+
+/// Headers as (name, value) text pairs, in order.
+fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// A body as shown: JSON when it parses, else its text; `None` when empty.
+fn body_value(bytes: &[u8]) -> Option<Value> {
+    if bytes.is_empty() {
+        return None;
+    }
+    Some(
+        serde_json::from_slice(bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned())),
+    )
 }
 
 fn rule_ref(rule: &rules::Rule) -> RuleRef {
@@ -620,10 +896,20 @@ fn rule_ref(rule: &rules::Rule) -> RuleRef {
     }
 }
 
+/// The rules of one phase the trace never considered.
+fn unreached(phase: &[rules::Rule], trace: &Trace) -> Vec<RuleRef> {
+    phase
+        .iter()
+        .filter(|r| !trace.considered.iter().any(|c| c.rule == r.id))
+        .map(rule_ref)
+        .collect()
+}
+
 fn considered(set: &RuleSet, c: &Traced, applied: &[Arc<str>]) -> Considered {
     let rule = set
         .rules
         .iter()
+        .chain(&set.response)
         .find(|r| r.id == c.rule)
         .map(rule_ref)
         .unwrap_or_else(|| RuleRef {

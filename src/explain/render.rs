@@ -7,7 +7,10 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
-use super::{Answer, BackendCheck, Considered, Explanation, Final, Verdict};
+use super::{
+    Answer, AnswerSource, BackendCheck, Considered, Explanation, Final, ResponseStep, Returned,
+    RuleRef, Verdict,
+};
 use crate::rules::Change;
 use crate::rules::fixture::MessageSpec;
 use crate::telemetry::redact::{self, ValueLogging};
@@ -51,7 +54,8 @@ impl Style {
 }
 
 /// The explanation as text: the request, the rules considered, each change,
-/// the final request or answer, and the backend's verdicts.
+/// the final request or answer, the backend's verdicts, then the answer's
+/// way back (the response rules, their changes, what the client gets).
 pub fn text(e: &Explanation, style: Style) -> String {
     let mut out = String::new();
     section(&mut out, style, "request", &request_line(&e.input));
@@ -59,7 +63,7 @@ pub fn text(e: &Explanation, style: Style) -> String {
     out.push('\n');
 
     rules_section(&mut out, e, style);
-    changes_section(&mut out, e, style);
+    changes_section(&mut out, "changes", &e.changes, style);
 
     match &e.result {
         Final::Forward(spec) => {
@@ -84,6 +88,8 @@ pub fn text(e: &Explanation, style: Style) -> String {
         out.push('\n');
         backend_section(&mut out, check, style);
     }
+    out.push('\n');
+    response_sections(&mut out, e, style);
     out
 }
 
@@ -114,6 +120,7 @@ fn message(out: &mut String, spec: &MessageSpec, indent: &str) {
     }
 }
 
+/// An answer's headers (credentials redacted) and body.
 fn answer_body(out: &mut String, answer: &Answer, indent: &str) {
     for (name, value) in &answer.headers {
         let _ = writeln!(out, "{indent}{name}: {}", header_value(name, value));
@@ -146,41 +153,33 @@ fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
 }
 
+/// The rules of one phase as listed: which were considered, which never
+/// reached, what they changed and which rule answered.
+struct RuleList<'a> {
+    /// `request` or `response`.
+    noun: &'a str,
+    considered: &'a [Considered],
+    not_reached: &'a [RuleRef],
+    changes: &'a [Change],
+    /// The rule that answered instead of passing the message on.
+    answered_by: Option<&'a str>,
+}
+
 fn rules_section(out: &mut String, e: &Explanation, style: Style) {
-    let matched = e.considered.iter().filter(|c| c.matched).count();
-    section(
-        out,
-        style,
-        "rules",
-        &format!(
-            "{} considered, {matched} matched, {} changed or answered the request",
-            e.considered.len(),
-            e.considered.iter().filter(|c| c.applied).count()
-        ),
-    );
-    let mut file = None;
-    for c in &e.considered {
-        if file != Some(&c.rule.file) {
-            file = Some(&c.rule.file);
-            let _ = writeln!(out, "  {}", style.dim(&c.rule.file.display().to_string()));
-        }
-        let _ = writeln!(out, "    {}", considered_line(c, e, style));
-    }
-    if !e.not_reached.is_empty() {
-        let by = match &e.result {
-            Final::Respond(Answer {
-                rule: Some(rule), ..
-            }) => format!("{rule} answered first"),
-            _ => "the request was answered first".to_string(),
-        };
-        for r in &e.not_reached {
-            let _ = writeln!(
-                out,
-                "    {}",
-                style.dim(&format!("- {}  (not reached: {by})", r.id))
-            );
-        }
-    }
+    let answered_by = match &e.result {
+        Final::Respond(Answer {
+            rule: Some(rule), ..
+        }) => Some(&**rule),
+        _ => None,
+    };
+    let list = RuleList {
+        noun: "request",
+        considered: &e.considered,
+        not_reached: &e.not_reached,
+        changes: &e.changes,
+        answered_by,
+    };
+    rule_list(out, "rules", &list, style);
     if e.fetches > 0 {
         let from = if e.backend.is_some() {
             "from the embedded backend"
@@ -198,28 +197,56 @@ fn rules_section(out: &mut String, e: &Explanation, style: Style) {
             ))
         );
     }
-    if e.response_rules > 0 {
-        let _ = writeln!(
-            out,
-            "  {}",
-            style.dim(&format!(
-                "{} response rule(s) not shown: explain follows the request",
-                e.response_rules
-            ))
-        );
-    }
     out.push('\n');
 }
 
-fn considered_line(c: &Considered, e: &Explanation, style: Style) -> String {
+/// A count line, then every rule considered grouped by file (`✓` matched,
+/// `·` with the condition that failed), then those never reached (`-`).
+fn rule_list(out: &mut String, title: &str, list: &RuleList<'_>, style: Style) {
+    let matched = list.considered.iter().filter(|c| c.matched).count();
+    section(
+        out,
+        style,
+        title,
+        &format!(
+            "{} considered, {matched} matched, {} changed or answered the {}",
+            list.considered.len(),
+            list.considered.iter().filter(|c| c.applied).count(),
+            list.noun
+        ),
+    );
+    let mut file = None;
+    for c in list.considered {
+        if file != Some(&c.rule.file) {
+            file = Some(&c.rule.file);
+            let _ = writeln!(out, "  {}", style.dim(&c.rule.file.display().to_string()));
+        }
+        let _ = writeln!(out, "    {}", considered_line(c, list, style));
+    }
+    let by = match list.answered_by {
+        Some(rule) => format!("{rule} answered first"),
+        None => format!("the {} was answered first", list.noun),
+    };
+    for r in list.not_reached {
+        let _ = writeln!(
+            out,
+            "    {}",
+            style.dim(&format!("- {}  (not reached: {by})", r.id))
+        );
+    }
+}
+
+fn considered_line(c: &Considered, list: &RuleList<'_>, style: Style) -> String {
     if !c.matched {
         return style.dim(&format!("· {}  (why not: {})", c.rule.id, c.reason));
     }
-    let changes = e.changes.iter().filter(|ch| ch.rule == c.rule.id).count();
-    let answered =
-        matches!(&e.result, Final::Respond(Answer { rule: Some(r), .. }) if *r == c.rule.id);
-    let note = if answered {
-        "answered the request".to_string()
+    let changes = list
+        .changes
+        .iter()
+        .filter(|ch| ch.rule == c.rule.id)
+        .count();
+    let note = if list.answered_by == Some(&*c.rule.id) {
+        format!("answered the {}", list.noun)
     } else if changes > 0 {
         format!("{changes} change(s)")
     } else {
@@ -233,14 +260,15 @@ fn considered_line(c: &Considered, e: &Explanation, style: Style) -> String {
     )
 }
 
-fn changes_section(out: &mut String, e: &Explanation, style: Style) {
-    if e.changes.is_empty() {
-        section(out, style, "changes", "none");
+/// Each change with its target and a diff of its before and after.
+fn changes_section(out: &mut String, title: &str, changes: &[Change], style: Style) {
+    if changes.is_empty() {
+        section(out, style, title, "none");
         out.push('\n');
         return;
     }
-    section(out, style, "changes", &e.changes.len().to_string());
-    for c in &e.changes {
+    section(out, style, title, &changes.len().to_string());
+    for c in changes {
         let target = if c.target.is_empty() {
             "the whole body"
         } else {
@@ -261,6 +289,91 @@ fn changes_section(out: &mut String, e: &Explanation, style: Style) {
         }
     }
     out.push('\n');
+}
+
+/// The answer's way back: where it came from, the response rules, their
+/// changes and what the client gets; or one line saying why it was not run.
+fn response_sections(out: &mut String, e: &Explanation, style: Style) {
+    let returned = match &e.response {
+        ResponseStep::Ran(r) => r,
+        ResponseStep::NoAnswer => {
+            let _ = writeln!(
+                out,
+                "{}  {}",
+                style.bold("response"),
+                style.dim(&format!(
+                    "not run ({} response rule(s)): give --response FILE with the upstream's status, headers and body, or use --against-embedded",
+                    e.response_rules
+                ))
+            );
+            return;
+        }
+        ResponseStep::AnsweredLocally => {
+            let _ = writeln!(
+                out,
+                "{}  {}",
+                style.bold("response"),
+                style.dim(
+                    "not run: the request was answered locally, and response rules see only the upstream's answers"
+                )
+            );
+            return;
+        }
+    };
+    let status = returned.upstream.status.unwrap_or(200);
+    section(
+        out,
+        style,
+        "response",
+        &format!("{status} {}", source_words(returned.source)),
+    );
+    message(out, &returned.upstream, "  ");
+    out.push('\n');
+    match &returned.no_content {
+        Some(rule) => {
+            section(
+                out,
+                style,
+                "response rules",
+                &format!(
+                    "not run: {rule} turns a success into 204 for the DELETE the client sent, as the proxy does"
+                ),
+            );
+            out.push('\n');
+        }
+        None => {
+            let list = RuleList {
+                noun: "response",
+                considered: &returned.considered,
+                not_reached: &returned.not_reached,
+                changes: &returned.changes,
+                answered_by: returned.client.rule.as_deref(),
+            };
+            rule_list(out, "response rules", &list, style);
+            out.push('\n');
+        }
+    }
+    changes_section(out, "response changes", &returned.changes, style);
+    let by = match &returned.client.rule {
+        Some(rule) => format!(" (answered by {rule} instead of the upstream)"),
+        None if returned.changes.is_empty() => " (the upstream's answer as it came)".to_string(),
+        None => " (the upstream's answer, changed)".to_string(),
+    };
+    section(
+        out,
+        style,
+        "client gets",
+        &format!("{}{by}", returned.client.status),
+    );
+    answer_body(out, &returned.client, "  ");
+}
+
+/// Where the answer came from, in words.
+fn source_words(source: AnswerSource) -> &'static str {
+    match source {
+        AnswerSource::Embedded => "from the embedded backend, to the forwarded request",
+        AnswerSource::File => "from --response",
+    }
 }
 
 fn backend_section(out: &mut String, check: &BackendCheck, style: Style) {
@@ -508,37 +621,85 @@ pub fn diff(before: &Value, after: &Value, style: Style) -> Vec<String> {
 pub fn json(e: &Explanation) -> Value {
     let result = match &e.result {
         Final::Forward(spec) => json!({ "forward": spec_json(spec) }),
-        Final::Respond(a) => json!({ "respond": {
-            "rule": a.rule.as_deref(),
-            "status": a.status,
-            "headers": a.headers.iter()
-                .map(|(n, v)| (n.clone(), Value::String(header_value(n, v))))
-                .collect::<Map<String, Value>>(),
-            "body": a.body,
-        }}),
+        Final::Respond(a) => json!({ "respond": answer_json(a) }),
+    };
+    let (response, skipped) = match &e.response {
+        ResponseStep::Ran(r) => (returned_json(r), Value::Null),
+        ResponseStep::NoAnswer => (Value::Null, json!("no_answer")),
+        ResponseStep::AnsweredLocally => (Value::Null, json!("answered_locally")),
     };
     json!({
         "request": spec_json(&e.input),
         "base_path": e.base_path,
-        "rules": e.considered.iter().map(|c| json!({
-            "id": &*c.rule.id,
-            "file": c.rule.file.display().to_string(),
-            "line": c.rule.line,
-            "matched": c.matched,
-            "applied": c.applied,
-            "reason": c.reason,
-        })).collect::<Vec<_>>(),
-        "not_reached": e.not_reached.iter().map(|r| json!({
-            "id": &*r.id,
-            "file": r.file.display().to_string(),
-            "line": r.line,
-        })).collect::<Vec<_>>(),
+        "rules": considered_json(&e.considered),
+        "not_reached": refs_json(&e.not_reached),
         "response_rules": e.response_rules,
-        "changes": e.changes.iter().map(change_json).collect::<Vec<_>>(),
+        "changes": changes_json(&e.changes),
         "fetches": e.fetches,
         "resource_given": e.resource_given,
         "result": result,
         "backend": e.backend.as_ref().map(backend_json),
+        "response": response,
+        "response_skipped": skipped,
+    })
+}
+
+fn considered_json(considered: &[Considered]) -> Vec<Value> {
+    considered
+        .iter()
+        .map(|c| {
+            json!({
+                "id": &*c.rule.id,
+                "file": c.rule.file.display().to_string(),
+                "line": c.rule.line,
+                "matched": c.matched,
+                "applied": c.applied,
+                "reason": c.reason,
+            })
+        })
+        .collect()
+}
+
+fn refs_json(refs: &[RuleRef]) -> Vec<Value> {
+    refs.iter()
+        .map(|r| {
+            json!({
+                "id": &*r.id,
+                "file": r.file.display().to_string(),
+                "line": r.line,
+            })
+        })
+        .collect()
+}
+
+fn changes_json(changes: &[Change]) -> Vec<Value> {
+    changes.iter().map(change_json).collect()
+}
+
+/// An answer with its credential headers redacted.
+fn answer_json(a: &Answer) -> Value {
+    json!({
+        "rule": a.rule.as_deref(),
+        "status": a.status,
+        "headers": a.headers.iter()
+            .map(|(n, v)| (n.clone(), Value::String(header_value(n, v))))
+            .collect::<Map<String, Value>>(),
+        "body": a.body,
+    })
+}
+
+fn returned_json(r: &Returned) -> Value {
+    json!({
+        "source": match r.source {
+            AnswerSource::Embedded => "embedded",
+            AnswerSource::File => "file",
+        },
+        "upstream": spec_json(&r.upstream),
+        "no_content": r.no_content.as_deref(),
+        "rules": considered_json(&r.considered),
+        "not_reached": refs_json(&r.not_reached),
+        "changes": changes_json(&r.changes),
+        "client": answer_json(&r.client),
     })
 }
 

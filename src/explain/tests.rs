@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::input::{self, InputError, looks_like_http, parse, parse_http};
+use super::input::{self, InputError, looks_like_http, parse, parse_http, parse_response};
 use super::render::{self, Line, Style, diff, line_diff};
 use super::*;
 use crate::rules::secret::MapEnv;
@@ -69,6 +69,15 @@ fn options(against_embedded: bool, resource: Option<Value>) -> Options {
         base_path: "/scim/v2".into(),
         resource,
         against_embedded,
+        response: None,
+    }
+}
+
+/// Options with `--response` given as YAML.
+fn answered(yaml: &str) -> Options {
+    Options {
+        response: Some(input::parse_response(yaml.as_bytes()).unwrap()),
+        ..options(false, None)
     }
 }
 
@@ -582,5 +591,396 @@ fn the_resource_id_is_found_in_the_path() {
     assert_eq!(
         item_id("/Users/Users", ""),
         Some((7..12, "Users".to_string()))
+    );
+}
+
+// ---- the response phase ----
+
+const RESPONSE_RULES: &str = "\
+rules:
+  - id: t.empty-list
+    description: d
+    phase: response
+    when: { method: [GET], endpoint: [collection], status: [404] }
+    actions:
+      - respond: { status: 200, empty_list: true }
+  - id: t.status-string
+    description: d
+    phase: response
+    when: { status: [400, 404], body: '$.status' }
+    actions:
+      - coerce: { select: '$.status', to: string }
+";
+
+fn filter_get() -> MessageSpec {
+    MessageSpec {
+        method: Some("GET".into()),
+        path: Some("/scim/v2/Users?filter=userName%20eq%20%22bob%22".into()),
+        headers: BTreeMap::from([("Authorization".into(), "Bearer t0pSecret".into())]),
+        ..MessageSpec::default()
+    }
+}
+
+fn ran(e: &Explanation) -> &Returned {
+    match &e.response {
+        ResponseStep::Ran(r) => r,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_404_on_a_filter_is_answered_by_a_response_rule() {
+    let set = rules(&[("a.yaml", PATCH_RULES), ("r.yaml", RESPONSE_RULES)]);
+    let o = answered(
+        "status: 404\nheaders: { set-cookie: sid=s3ssion }\nbody: { status: 404, detail: none }\n",
+    );
+    let e = explained(&set, &filter_get(), &o);
+    let r = ran(&e);
+    assert_eq!(r.source, AnswerSource::File);
+    assert_eq!(r.no_content, None);
+    let seen: Vec<(&str, bool, bool)> = r
+        .considered
+        .iter()
+        .map(|c| (&*c.rule.id, c.matched, c.applied))
+        .collect();
+    assert_eq!(seen, vec![("t.empty-list", true, true)]);
+    assert_eq!(r.considered[0].rule.file, PathBuf::from("r.yaml"));
+    assert_eq!(
+        r.not_reached.iter().map(|r| &*r.id).collect::<Vec<_>>(),
+        ["t.status-string"]
+    );
+    assert_eq!(r.changes, Vec::new());
+    assert_eq!(r.client.rule.as_deref(), Some("t.empty-list"));
+    assert_eq!(r.client.status, 200);
+    assert_eq!(
+        r.client.headers,
+        vec![
+            (
+                "content-type".to_string(),
+                "application/scim+json".to_string()
+            ),
+            ("x-scimshim-rule".to_string(), "t.empty-list".to_string()),
+        ]
+    );
+    assert_eq!(
+        r.client.body,
+        Some(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+            "totalResults": 0,
+            "startIndex": 1,
+            "itemsPerPage": 0,
+            "Resources": []
+        }))
+    );
+
+    let text = render::text(&e, PLAIN);
+    assert!(
+        text.contains("\nresponse  404 from --response\n  set-cookie: [redacted]\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("response rules  1 considered, 1 matched, 1 changed or answered the response\n  r.yaml\n    ✓ t.empty-list  (answered the response)\n    - t.status-string  (not reached: t.empty-list answered first)\n\nresponse changes  none\n\nclient gets  200 (answered by t.empty-list instead of the upstream)\n  content-type: application/scim+json\n  x-scimshim-rule: t.empty-list\n  {\n"),
+        "{text}"
+    );
+    assert!(!text.contains("s3ssion"), "{text}");
+    assert!(!text.contains("t0pSecret"), "{text}");
+
+    let doc = render::json(&e);
+    assert!(!doc.to_string().contains("s3ssion"), "{doc}");
+    assert_eq!(doc["response_skipped"], Value::Null);
+    assert_eq!(doc["response"]["source"], "file");
+    assert_eq!(doc["response"]["upstream"]["status"], 404);
+    assert_eq!(
+        doc["response"]["upstream"]["headers"]["set-cookie"],
+        "[redacted]"
+    );
+    assert_eq!(doc["response"]["rules"][0]["id"], "t.empty-list");
+    assert_eq!(doc["response"]["rules"][0]["applied"], true);
+    assert_eq!(doc["response"]["not_reached"][0]["id"], "t.status-string");
+    assert_eq!(doc["response"]["client"]["rule"], "t.empty-list");
+    assert_eq!(doc["response"]["client"]["status"], 200);
+    assert_eq!(doc["response"]["client"]["body"]["totalResults"], 0);
+}
+
+#[test]
+fn response_changes_are_diffed_and_the_body_re_encoded() {
+    let set = rules(&[("r.yaml", RESPONSE_RULES)]);
+    let mut spec = filter_get();
+    spec.path = Some("/scim/v2/Users/42".into());
+    let o = answered(
+        "status: 404\nheaders: { Content-Length: '99' }\nbody: { status: 404, detail: gone }\n",
+    );
+    let e = explained(&set, &spec, &o);
+    let r = ran(&e);
+    let seen: Vec<(&str, bool, bool, &str)> = r
+        .considered
+        .iter()
+        .map(|c| (&*c.rule.id, c.matched, c.applied, c.reason.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("t.empty-list", false, false, "when: endpoint is item"),
+            ("t.status-string", true, true, "every condition holds"),
+        ]
+    );
+    let changes: Vec<(&str, &str, &Value, &Value)> = r
+        .changes
+        .iter()
+        .map(|c| (&*c.rule, c.target.as_str(), &c.before, &c.after))
+        .collect();
+    assert_eq!(
+        changes,
+        vec![("t.status-string", "/status", &json!(404), &json!("404"))]
+    );
+    let body = json!({"status": "404", "detail": "gone"});
+    assert_eq!(r.client.rule, None);
+    assert_eq!(r.client.status, 404);
+    assert_eq!(r.client.body, Some(body.clone()));
+    let length = serde_json::to_vec(&body).unwrap().len().to_string();
+    assert_eq!(
+        r.client.headers,
+        vec![
+            ("content-length".to_string(), length.clone()),
+            (
+                "content-type".to_string(),
+                "application/scim+json".to_string()
+            ),
+        ]
+    );
+
+    let text = render::text(&e, PLAIN);
+    assert!(
+        text.contains("    · t.empty-list  (why not: when: endpoint is item)\n    ✓ t.status-string  (1 change(s))\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "response changes  1\n  t.status-string coerce at /status\n    - 404\n    + \"404\"\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "client gets  404 (the upstream's answer, changed)\n  content-length: {length}\n"
+        )),
+        "{text}"
+    );
+    let doc = render::json(&e);
+    assert_eq!(doc["response"]["changes"][0]["target"], "/status");
+    assert_eq!(doc["response"]["changes"][0]["after"], "404");
+    assert_eq!(doc["response"]["client"]["body"]["status"], "404");
+    // The request side is unchanged by the response phase.
+    assert!(e.changes.is_empty());
+}
+
+#[test]
+fn without_an_answer_the_response_phase_is_skipped_with_a_note() {
+    let set = rules(&[("a.yaml", PATCH_RULES), ("r.yaml", RESPONSE_RULES)]);
+    let e = explained(&set, &filter_get(), &options(false, None));
+    assert_eq!(e.response, ResponseStep::NoAnswer);
+    assert_eq!(e.response_rules, 2);
+    let text = render::text(&e, PLAIN);
+    assert!(
+        text.ends_with("\nresponse  not run (2 response rule(s)): give --response FILE with the upstream's status, headers and body, or use --against-embedded\n"),
+        "{text}"
+    );
+    assert!(!text.contains("response rules"), "{text}");
+    let doc = render::json(&e);
+    assert_eq!(doc["response"], Value::Null);
+    assert_eq!(doc["response_skipped"], "no_answer");
+}
+
+#[test]
+fn a_local_answer_skips_the_response_phase() {
+    let set = rules(&[
+        (
+            "a.yaml",
+            "rules:\n  - id: t.answer\n    description: d\n    when: { method: [GET] }\n    actions:\n      - respond: { status: 200, empty_list: true }\n",
+        ),
+        ("r.yaml", RESPONSE_RULES),
+    ]);
+    let e = explained(&set, &filter_get(), &answered("status: 404\n"));
+    assert_eq!(e.response, ResponseStep::AnsweredLocally);
+    let Final::Respond(answer) = &e.result else {
+        panic!("{:?}", e.result)
+    };
+    // As the proxy sends it.
+    assert_eq!(
+        answer.headers,
+        vec![
+            (
+                "content-type".to_string(),
+                "application/scim+json".to_string()
+            ),
+            ("x-scimshim-rule".to_string(), "t.answer".to_string()),
+        ]
+    );
+    let text = render::text(&e, PLAIN);
+    assert!(
+        text.ends_with("\nresponse  not run: the request was answered locally, and response rules see only the upstream's answers\n"),
+        "{text}"
+    );
+    assert_eq!(render::json(&e)["response_skipped"], "answered_locally");
+
+    let mut outside = filter_get();
+    outside.path = Some("/elsewhere".into());
+    let e = explained(&set, &outside, &answered("status: 404\n"));
+    assert_eq!(e.response, ResponseStep::AnsweredLocally);
+}
+
+#[test]
+fn a_delete_sent_as_a_patch_still_gets_204_and_skips_response_rules() {
+    let set = rules(&[
+        (
+            "d.yaml",
+            "rules:\n  - id: t.deactivate\n    description: d\n    when: { method: [DELETE], resource: [User] }\n    actions:\n      - delete_as_deactivate: {}\n",
+        ),
+        ("r.yaml", RESPONSE_RULES),
+    ]);
+    let spec = MessageSpec {
+        method: Some("DELETE".into()),
+        path: Some("/scim/v2/Users/42".into()),
+        ..MessageSpec::default()
+    };
+    let e = explained(
+        &set,
+        &spec,
+        &answered("status: 200\nheaders: { etag: 'W/\"2\"' }\nbody: { id: '42', active: false }\n"),
+    );
+    let r = ran(&e);
+    assert_eq!(r.no_content.as_deref(), Some("t.deactivate"));
+    assert!(r.considered.is_empty());
+    assert!(r.not_reached.is_empty());
+    let changes: Vec<(&str, &str, &Value, &Value)> = r
+        .changes
+        .iter()
+        .map(|c| (&*c.rule, c.target.as_str(), &c.before, &c.after))
+        .collect();
+    assert_eq!(
+        changes,
+        vec![("t.deactivate", "status", &json!(200), &json!(204))]
+    );
+    assert_eq!(r.client.status, 204);
+    assert_eq!(r.client.body, None);
+    assert_eq!(
+        r.client.headers,
+        vec![("etag".to_string(), "W/\"2\"".to_string())]
+    );
+    let text = render::text(&e, PLAIN);
+    assert!(
+        text.contains("response rules  not run: t.deactivate turns a success into 204 for the DELETE the client sent, as the proxy does\n\nresponse changes  1\n  t.deactivate delete_as_deactivate at status\n    - 200\n    + 204\n\nclient gets  204 (the upstream's answer, changed)\n  etag: W/\"2\"\n"),
+        "{text}"
+    );
+    assert_eq!(render::json(&e)["response"]["no_content"], "t.deactivate");
+
+    // A failure is handed on to the response rules.
+    let e = explained(
+        &set,
+        &spec,
+        &answered("status: 404\nbody: { status: 404 }\n"),
+    );
+    let r = ran(&e);
+    assert_eq!(r.no_content, None);
+    assert_eq!(r.client.body, Some(json!({"status": "404"})));
+}
+
+#[test]
+fn bodies_that_are_not_json_are_never_read() {
+    let set = rules(&[("r.yaml", RESPONSE_RULES)]);
+    let mut spec = filter_get();
+    spec.path = Some("/scim/v2/Users/42".into());
+    let o =
+        answered("status: 400\nheaders: { content-type: text/plain }\nbody_text: 'status: 400'\n");
+    let e = explained(&set, &spec, &o);
+    let r = ran(&e);
+    assert!(r.changes.is_empty());
+    assert_eq!(r.client.body, Some(json!("status: 400")));
+    assert_eq!(
+        r.client.headers,
+        vec![("content-type".to_string(), "text/plain".to_string())]
+    );
+    assert_eq!(r.considered[1].reason, "when: the body is not JSON");
+    // Text that says JSON but is not stays as it was.
+    let o = answered("status: 400\nbody_text: '{\"status\": 4'\n");
+    let r = explained(&set, &spec, &o);
+    assert_eq!(ran(&r).client.body, Some(json!("{\"status\": 4")));
+    assert!(ran(&r).changes.is_empty());
+}
+
+#[test]
+fn the_embedded_backend_answer_goes_through_the_response_rules() {
+    let tag = "rules:\n  - id: t.tag\n    description: d\n    phase: response\n    when: { resource: [User], status: [200] }\n    actions:\n      - set_header: { name: x-seen, value: 'yes' }\n";
+    let set = rules(&[("r.yaml", RESPONSE_RULES), ("t.yaml", tag)]);
+    let spec = MessageSpec {
+        method: Some("GET".into()),
+        path: Some("/scim/v2/Users/42".into()),
+        ..MessageSpec::default()
+    };
+    let e = explained(&set, &spec, &options(true, Some(alice())));
+    let r = ran(&e);
+    assert_eq!(r.source, AnswerSource::Embedded);
+    assert_eq!(r.upstream.status, Some(200));
+    assert_eq!(
+        r.upstream.body.as_ref().and_then(|b| b.get("userName")),
+        Some(&json!("alice@example.com"))
+    );
+    let applied: Vec<&str> = r
+        .considered
+        .iter()
+        .filter(|c| c.applied)
+        .map(|c| &*c.rule.id)
+        .collect();
+    assert_eq!(applied, ["t.tag"]);
+    assert_eq!(r.client.status, 200);
+    assert!(
+        r.client
+            .headers
+            .contains(&("x-seen".to_string(), "yes".to_string())),
+        "{:?}",
+        r.client.headers
+    );
+    assert_eq!(r.client.body, r.upstream.body);
+    let text = render::text(&e, PLAIN);
+    assert!(
+        text.contains("response  200 from the embedded backend, to the forwarded request\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  t.yaml\n    ✓ t.tag  (1 change(s))\n"),
+        "{text}"
+    );
+    assert_eq!(render::json(&e)["response"]["source"], "embedded");
+}
+
+#[test]
+fn response_files_are_checked() {
+    let err = |text: &str| parse_response(text.as_bytes()).unwrap_err().to_string();
+    assert_eq!(
+        err("method: GET\nstatus: 200\n"),
+        "`method` and `path` belong to the request; a response has `status`, `headers` and `body`"
+    );
+    assert_eq!(
+        err("status: 1000\n"),
+        "`status` must be between 100 and 599, found 1000"
+    );
+    assert_eq!(
+        err("\n"),
+        "the response is empty: give it in JSON or YAML (status, headers, body)"
+    );
+    assert!(
+        err("{\"stat\": 1}").starts_with("not a response in JSON: unknown field `stat`"),
+        "{}",
+        err("{\"stat\": 1}")
+    );
+    let spec = parse_response(br#"{"status": 404, "body": {"a": 1}}"#).unwrap();
+    assert_eq!((spec.status, spec.body), (Some(404), Some(json!({"a": 1}))));
+
+    let set = rules(&[("r.yaml", RESPONSE_RULES)]);
+    let o = answered("headers: { 'a b': c }\n");
+    let err = block(explain(&set, &filter_get(), &o)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the response: header `a b`: not a valid header name"
     );
 }
