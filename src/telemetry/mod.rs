@@ -2,6 +2,7 @@
 //! a function in [`events`]; values pass through [`redact`] before they are logged.
 
 pub mod events;
+pub mod metrics;
 pub mod redact;
 
 use std::io::IsTerminal;
