@@ -1,5 +1,6 @@
-//! The listener: accepts connections, serves HTTP/1.1 and HTTP/2 (prior
-//! knowledge) on each, and drains in-flight requests on shutdown.
+//! The listener: accepts connections (plain, or TLS through [`super::tls`]),
+//! serves HTTP/1.1 and HTTP/2 (prior knowledge, or ALPN `h2`) on each, and
+//! drains in-flight requests on shutdown.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -21,6 +22,7 @@ use super::Proxy;
 use super::body::ProxyBody;
 use super::error::ProxyError;
 use super::handler::{self, Peer};
+use super::tls::{self, ListenerTls};
 use crate::telemetry::events;
 
 /// Serves `listener` until `shutdown` completes, then stops accepting and waits
@@ -28,6 +30,29 @@ use crate::telemetry::events;
 pub async fn serve(
     listener: TcpListener,
     proxy: Arc<Proxy>,
+    shutdown: impl Future<Output = ()>,
+    grace: Duration,
+) -> std::io::Result<()> {
+    accept_loop(listener, proxy, None, shutdown, grace).await
+}
+
+/// As [`serve`], terminating TLS on every connection first (ALPN `h2` and
+/// `http/1.1`). A handshake that fails or outlasts the handshake timeout
+/// closes that connection alone, with one log event.
+pub async fn serve_tls(
+    listener: TcpListener,
+    proxy: Arc<Proxy>,
+    tls: Arc<ListenerTls>,
+    shutdown: impl Future<Output = ()>,
+    grace: Duration,
+) -> std::io::Result<()> {
+    accept_loop(listener, proxy, Some(tls), shutdown, grace).await
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    proxy: Arc<Proxy>,
+    tls: Option<Arc<ListenerTls>>,
     shutdown: impl Future<Output = ()>,
     grace: Duration,
 ) -> std::io::Result<()> {
@@ -50,6 +75,28 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let service = TowerToHyperService::new(stack(proxy.clone(), Arc::new(Peer::new(remote))));
+        if let Some(tls) = &tls {
+            // The handshake runs in the connection's task, never in this loop.
+            let (acceptor, limit) = (tls.acceptor(), tls.handshake_timeout);
+            let (builder, watcher) = (builder.clone(), graceful.watcher());
+            tokio::spawn(async move {
+                let stream = match tokio::time::timeout(limit, acceptor.accept(stream)).await {
+                    Ok(Ok(s)) => s,
+                    Ok(Err(e)) => return tls::handshake_failed(remote, &e),
+                    Err(_) => {
+                        let why = format!("no handshake within {} ms", limit.as_millis());
+                        return tls::handshake_failed(remote, &why);
+                    }
+                };
+                let conn = builder
+                    .serve_connection(TokioIo::new(stream), service)
+                    .into_owned();
+                if let Err(e) = watcher.watch(conn).await {
+                    events::connection_error(remote, &*e);
+                }
+            });
+            continue;
+        }
         let conn = builder
             .serve_connection(TokioIo::new(stream), service)
             .into_owned();

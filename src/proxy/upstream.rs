@@ -1,8 +1,11 @@
 //! The upstream: its address, and a pool of keep-alive HTTP/1.1 connections
 //! for `http://` and `https://` (rustls with the platform's roots, falling back
-//! to the bundled Mozilla roots, plus an optional extra CA file).
+//! to the bundled Mozilla roots, plus an optional extra CA file; an optional
+//! client certificate for mTLS). The TLS server name (SNI) and the name the
+//! upstream's certificate is checked against are the upstream URL's host.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderValue, Uri};
@@ -10,6 +13,7 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 
 use super::pool::Pool;
+use super::tls::{PemFiles, TlsError};
 
 /// Why the upstream could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +22,22 @@ pub enum UpstreamError {
     InvalidUrl(String, String),
     #[error("cannot read CA file {path}: {detail}")]
     Ca { path: String, detail: String },
+    #[error("upstream client certificate: {0}")]
+    ClientCert(TlsError),
+    #[error(
+        "the upstream URL `{0}` carries credentials (`user:password@`): they would reach the backend in the Host header and the logs; give them with `upstream_credential` (docs/config.md) instead"
+    )]
+    Credentials(String),
+}
+
+/// How scimshim authenticates an `https` upstream, and itself to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpstreamTls {
+    /// Extra CA certificates (PEM) to trust besides the platform's roots.
+    pub ca: Option<PathBuf>,
+    /// A client certificate and its key, presented when the upstream asks
+    /// for one (mTLS).
+    pub client: Option<PemFiles>,
 }
 
 /// Where requests go, and the client that takes them there.
@@ -32,7 +52,18 @@ pub struct Upstream {
 }
 
 impl Upstream {
+    /// The upstream at `url`, trusting `extra_ca` besides the default roots.
     pub fn new(url: &str, extra_ca: Option<&Path>) -> Result<Upstream, UpstreamError> {
+        let tls = UpstreamTls {
+            ca: extra_ca.map(Path::to_path_buf),
+            client: None,
+        };
+        Upstream::with_tls(url, &tls)
+    }
+
+    /// The upstream at `url`, with its TLS settings (read here; a file that
+    /// cannot be used is an error).
+    pub fn with_tls(url: &str, tls: &UpstreamTls) -> Result<Upstream, UpstreamError> {
         let invalid = |why: &str| UpstreamError::InvalidUrl(url.to_string(), why.to_string());
         let uri: Uri = url
             .parse()
@@ -44,6 +75,13 @@ impl Upstream {
             return Err(invalid("the scheme must be http or https"));
         }
         let authority = uri.authority().ok_or_else(|| invalid("it needs a host"))?;
+        if let Some((_, host)) = authority.as_str().rsplit_once('@') {
+            // Never echo the credentials, not even in the error.
+            return Err(UpstreamError::Credentials(format!(
+                "{scheme}://{host}{}",
+                uri.path()
+            )));
+        }
         if uri.query().is_some() {
             return Err(invalid("it must not have a query"));
         }
@@ -52,12 +90,7 @@ impl Upstream {
         let target = format!("{scheme}://{authority}/")
             .parse()
             .map_err(|e: http::uri::InvalidUri| invalid(&e.to_string()))?;
-        let pool = Pool::new(
-            build_connector(extra_ca)?,
-            target,
-            256,
-            Duration::from_secs(90),
-        );
+        let pool = Pool::new(build_connector(tls)?, target, 256, Duration::from_secs(90));
         Ok(Upstream {
             prefix,
             host,
@@ -110,9 +143,7 @@ impl Upstream {
     }
 }
 
-fn build_connector(
-    extra_ca: Option<&Path>,
-) -> Result<HttpsConnector<HttpConnector>, UpstreamError> {
+fn build_connector(tls: &UpstreamTls) -> Result<HttpsConnector<HttpConnector>, UpstreamError> {
     let mut roots = rustls::RootCertStore::empty();
     let native = rustls_native_certs::load_native_certs();
     for cert in native.certs {
@@ -122,7 +153,7 @@ fn build_connector(
     if roots.is_empty() {
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     }
-    if let Some(path) = extra_ca {
+    if let Some(path) = &tls.ca {
         let ca_err = |detail: String| UpstreamError::Ca {
             path: path.display().to_string(),
             detail,
@@ -138,16 +169,21 @@ fn build_connector(
             return Err(ca_err("no PEM certificates in it".into()));
         }
     }
-    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| UpstreamError::Ca {
-        path: String::new(),
-        detail: e.to_string(),
-    })?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+    let builder = rustls::ClientConfig::builder_with_provider(super::tls::provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| UpstreamError::ClientCert(TlsError::Setup(e.to_string())))?
+        .with_root_certificates(roots);
+    // rustls sends the URL's host as SNI (not for an IP address, RFC 6066 §3)
+    // and checks the certificate against it.
+    let config = match &tls.client {
+        Some(files) => {
+            let certified = files.load().map_err(UpstreamError::ClientCert)?;
+            builder.with_client_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(
+                certified,
+            )))
+        }
+        None => builder.with_no_client_auth(),
+    };
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(true);
@@ -155,7 +191,7 @@ fn build_connector(
     http.set_keepalive(Some(Duration::from_secs(60)));
     // HTTP/1.1 only (ALPN `http/1.1`): the pool keeps one request per connection.
     Ok(hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
+        .with_tls_config(config)
         .https_or_http()
         .enable_http1()
         .wrap_connector(http))
@@ -167,6 +203,16 @@ mod tests {
 
     fn up(url: &str) -> Upstream {
         Upstream::new(url, None).unwrap()
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_refused_without_being_repeated() {
+        let err = match Upstream::new("http://svc:s3cr3t@app:8000/scim", None) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("accepted credentials in the URL"),
+        };
+        assert!(err.contains("http://app:8000/scim"), "{err}");
+        assert!(!err.contains("s3cr3t") && !err.contains("svc"), "{err}");
     }
 
     #[test]
