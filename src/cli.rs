@@ -34,7 +34,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the proxy.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Validate rule files: every problem is reported. Exit 0 ok, 1 problems, 2 unreadable.
     Check(CheckArgs),
     /// Run the rule tests (`*.test.yaml`) beside the rules, through the same
@@ -52,6 +52,21 @@ pub enum Command {
     /// embedded strict backend says before and after. Exit 0 explained, 2 bad
     /// input or rules.
     Explain(ExplainArgs),
+    /// Print the line for an inbound-auth hash file (hex SHA-256) of a token
+    /// read from standard input, or of a new random token (`--generate`).
+    /// The token is never taken from the command line. Exit 0 ok, 2 error.
+    HashToken(HashTokenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HashTokenArgs {
+    /// Make a new random token (32 bytes, base64url): the token goes to
+    /// standard error, shown this once; the hash line to standard output.
+    #[arg(long)]
+    pub generate: bool,
+    /// A note written after the hash (`<hash>  # <note>`), e.g. the IdP's name.
+    #[arg(long, value_name = "NOTE")]
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -129,9 +144,14 @@ pub struct ExplainArgs {
     #[arg(long, default_value = "/scim/v2")]
     pub base_path: String,
     /// Serve fetches from the embedded strict backend (seeded with
-    /// `--resource`) and show what it answers before and after the rules.
+    /// `--resource`), show what it answers before and after the rules, and
+    /// run the response rules on its answer.
     #[arg(long)]
     pub against_embedded: bool,
+    /// The upstream's answer (JSON or YAML: status, headers, body) to run
+    /// the response rules on.
+    #[arg(long, conflicts_with = "against_embedded")]
+    pub response: Option<PathBuf>,
     /// When to colour the output (`auto`: on a terminal, unless `NO_COLOR` is set).
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ExplainColor,

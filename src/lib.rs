@@ -3,15 +3,18 @@
 //!
 //! Data flows one way: [`cli`] → [`config`] → [`rules`] (load, compile, pure
 //! evaluation) → [`proxy`] (the HTTP shell). [`scim`] is a leaf vocabulary
-//! library; [`telemetry`] holds the log events.
+//! library; [`telemetry`] holds the log events. [`reload`] builds the
+//! configuration again while `serve` runs and swaps the new rules in.
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod backend;
 pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod explain;
 pub mod proxy;
+pub mod reload;
 pub mod rules;
 pub mod ruletest;
 pub mod scim;

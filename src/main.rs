@@ -22,6 +22,7 @@ fn main() {
         Command::Test(args) => cmd::test::run(args),
         Command::Schema(args) => cmd::schema::run(args),
         Command::Explain(args) => cmd::explain::run(args),
+        Command::HashToken(args) => cmd::hash_token::run(args),
         Command::Demo(args) => {
             telemetry::init(cli.log_format, &cli.log);
             cmd::demo::run(args)

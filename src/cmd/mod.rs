@@ -4,6 +4,7 @@ pub mod backend;
 pub mod check;
 pub mod demo;
 pub mod explain;
+pub mod hash_token;
 pub mod schema;
 pub mod serve;
 pub mod test;

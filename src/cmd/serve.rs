@@ -3,16 +3,21 @@
 
 use std::sync::Arc;
 
+use crate::admin::{self, OpsState};
 use crate::cli::ServeArgs;
 use crate::config::{ConfigError, ServeConfig};
 use crate::proxy::connection::DEFAULT_NAME;
-use crate::proxy::{self, Connections, Proxy};
+use crate::proxy::{self, Connections, Proxy, tls};
+use crate::reload::{self, Reloader};
 use crate::rules::secret::ProcessEnv;
 use crate::telemetry::events;
 
 use super::exit;
 
 pub fn run(args: &ServeArgs) -> i32 {
+    // What the configuration is built from, as it is now: a change from here
+    // on is reloaded.
+    let started = reload::Sources::of(args).snapshot();
     let config = match ServeConfig::build(args, &ProcessEnv) {
         Ok(c) => c,
         Err(ConfigError::Rules(diags)) => {
@@ -73,28 +78,81 @@ pub fn run(args: &ServeArgs) -> i32 {
             }
         };
         let addr = listener.local_addr().unwrap_or(config.listen);
+        // Bound before the `listening` line, so that whoever waits for that
+        // line can already find the admin address in the log.
+        let admin_listener = match config.admin_listen {
+            Some(at) => match tokio::net::TcpListener::bind(at).await {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    tracing::error!("cannot listen on {at} (admin): {e}");
+                    return exit::USAGE;
+                }
+            },
+            None => None,
+        };
+        // Shared by the proxy, the admin listener and reloading.
+        let ops = OpsState::new(
+            config.readyz_requires_upstream,
+            reload::report::build(&config.connections, config.file.as_deref(), 1),
+        );
+        // SIGHUP reloads from here on, before anyone can see the log line below.
+        let hangup = reload::Hangup::install();
+        let admin_addr = admin_listener.as_ref().and_then(|l| l.local_addr().ok());
+        let admin = admin_listener.map(|l| admin::server::start(l, ops.clone()));
         let (mut rules, mut files) = (0, 0);
         for c in config.connections.iter() {
             let set = c.rules.load();
             rules += set.len();
             files += set.files.len();
         }
-        events::listening(
-            addr,
-            &upstreams(&config.connections),
-            &config.base_path,
+        if let Some(tls) = &config.tls {
+            tls::terminating(tls.files());
+        }
+        events::listening(&events::Listening {
+            listen: addr,
+            admin: admin_addr,
+            upstream: &upstreams(&config.connections),
+            base_path: &config.base_path,
             rules,
             files,
-        );
+            rules_hash: &ops.rules().hash,
+        });
         let grace = config.shutdown_grace;
-        let proxy: Arc<Proxy> = Proxy::with_connections(
+        let mut proxy: Arc<Proxy> = Proxy::with_connections(
             config.connections,
             config.base_path,
             config.max_body_bytes,
             config.timeout,
             config.log_values,
+            ops.clone(),
         );
-        match proxy::serve(listener, proxy, shutdown_signal(), grace).await {
+        if config.tls.is_some()
+            && let Some(p) = Arc::get_mut(&mut proxy)
+        {
+            p.scheme = "https";
+        }
+        let reloader = Reloader::new(args.clone(), started, proxy.clone(), ops.clone());
+        if let Err(e) = reload::start(reloader, config.reload_interval, hangup) {
+            tracing::warn!("cannot watch the rule files, they will not reload: {e}");
+        }
+        // `/readyz` fails from the signal on, while requests drain.
+        let shutdown = async move {
+            shutdown_signal().await;
+            ops.mark_draining();
+        };
+        let served = match config.tls {
+            Some(tls) => {
+                let reloader = tls.spawn_reloader();
+                let served = proxy::server::serve_tls(listener, proxy, tls, shutdown, grace).await;
+                reloader.abort();
+                served
+            }
+            None => proxy::serve(listener, proxy, shutdown, grace).await,
+        };
+        if let Some(admin) = admin {
+            admin.stop().await;
+        }
+        match served {
             Ok(()) => exit::OK,
             Err(e) => {
                 tracing::error!("server error: {e}");

@@ -11,17 +11,27 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::file::CredentialScheme;
 use super::units::{ByteSize, Span};
 use crate::telemetry::redact::ValueLogging;
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// A configuration file (`scimshim.yaml`) serving one or more IdP connections, each with its own rules and upstream (docs/config.md). Not with `--upstream`/`--rules`.
-    #[arg(long, env = "SCIMSHIM_CONFIG", conflicts_with_all = ["upstream", "rules", "upstream_ca"])]
+    #[arg(long, env = "SCIMSHIM_CONFIG", conflicts_with_all = ["upstream", "rules", "upstream_ca", "upstream_client_cert", "upstream_client_key", "inbound_token_sha256_file", "upstream_credential_env", "upstream_credential_file", "upstream_credential_scheme"])]
     pub config: Option<PathBuf>,
     /// Address to listen on (port 0 picks a free port; the log says which). Default: 127.0.0.1:8080.
     #[arg(long, env = "SCIMSHIM_LISTEN")]
     pub listen: Option<SocketAddr>,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first); with `--tls-key`. Reloaded when the files change.
+    #[arg(long, env = "SCIMSHIM_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of `--tls-cert`.
+    #[arg(long, env = "SCIMSHIM_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// How long a client may take for the TLS handshake. Default: 10s.
+    #[arg(long, env = "SCIMSHIM_TLS_HANDSHAKE_TIMEOUT")]
+    pub tls_handshake_timeout: Option<Span>,
     /// The SCIM backend, e.g. `http://app:8000/api/scim`. Paths after the base path are appended to its path.
     #[arg(long, env = "SCIMSHIM_UPSTREAM", required_unless_present = "config")]
     pub upstream: Option<String>,
@@ -40,6 +50,41 @@ pub struct ServeArgs {
     /// Extra CA certificates (PEM) to trust for an https upstream.
     #[arg(long, env = "SCIMSHIM_UPSTREAM_CA")]
     pub upstream_ca: Option<PathBuf>,
+    /// A client certificate chain (PEM) to present to an https upstream that asks for one (mTLS); with `--upstream-client-key`.
+    #[arg(
+        long,
+        env = "SCIMSHIM_UPSTREAM_CLIENT_CERT",
+        requires = "upstream_client_key"
+    )]
+    pub upstream_client_cert: Option<PathBuf>,
+    /// The private key (PEM) of `--upstream-client-cert`.
+    #[arg(
+        long,
+        env = "SCIMSHIM_UPSTREAM_CLIENT_KEY",
+        requires = "upstream_client_cert"
+    )]
+    pub upstream_client_key: Option<PathBuf>,
+    /// Accept only requests whose `Authorization: Bearer <token>` hashes (SHA-256) to a line of this file (hex, one per line, `#` comments allowed; `scimshim hash-token` makes them). Others get a SCIM 401 and are never forwarded.
+    #[arg(long, env = "SCIMSHIM_INBOUND_TOKEN_SHA256_FILE")]
+    pub inbound_token_sha256_file: Option<PathBuf>,
+    /// The environment variable holding the backend's own credential, sent as `Authorization` instead of the client's; with `--upstream-credential-scheme`.
+    #[arg(
+        long,
+        env = "SCIMSHIM_UPSTREAM_CREDENTIAL_ENV",
+        conflicts_with = "upstream_credential_file",
+        requires = "upstream_credential_scheme"
+    )]
+    pub upstream_credential_env: Option<String>,
+    /// A file holding the backend's own credential (one trailing newline trimmed), sent as `Authorization` instead of the client's; with `--upstream-credential-scheme`.
+    #[arg(
+        long,
+        env = "SCIMSHIM_UPSTREAM_CREDENTIAL_FILE",
+        requires = "upstream_credential_scheme"
+    )]
+    pub upstream_credential_file: Option<PathBuf>,
+    /// How the upstream credential is written: `basic` (the secret is user:password, base64-encoded), `bearer`, or `none` (the secret is the whole header value).
+    #[arg(long, env = "SCIMSHIM_UPSTREAM_CREDENTIAL_SCHEME", value_enum)]
+    pub upstream_credential_scheme: Option<CredentialScheme>,
     /// How long in-flight requests may finish after SIGTERM/SIGINT. Default: 10s.
     #[arg(long, env = "SCIMSHIM_SHUTDOWN_GRACE")]
     pub shutdown_grace: Option<Span>,
@@ -49,4 +94,13 @@ pub struct ServeArgs {
     /// Worker threads (default: the number of CPUs).
     #[arg(long, env = "SCIMSHIM_WORKER_THREADS")]
     pub worker_threads: Option<usize>,
+    /// How often to look for changed rule files and configuration; a change is applied once it has held for one more look. `0` turns watching off (SIGHUP still reloads). Default: 1s.
+    #[arg(long, env = "SCIMSHIM_RELOAD_INTERVAL")]
+    pub reload_interval: Option<Span>,
+    /// Serve `/healthz`, `/readyz`, `/metrics` and `/rules` on this address (e.g. `127.0.0.1:9901`; port 0 picks a free port). Off unless given.
+    #[arg(long, env = "SCIMSHIM_ADMIN_LISTEN")]
+    pub admin_listen: Option<SocketAddr>,
+    /// Whether `/readyz` waits until the upstream has answered a request once.
+    #[arg(long, env = "SCIMSHIM_READYZ_REQUIRES_UPSTREAM", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub readyz_requires_upstream: bool,
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::units::{ByteSize, Span};
+use crate::proxy::auth::Scheme;
 use crate::rules::model::SecretSourceSpec;
 use crate::telemetry::redact::ValueLogging;
 
@@ -23,6 +24,10 @@ pub struct ConfigFile {
     /// Address to listen on, e.g. `0.0.0.0:8080` (default `127.0.0.1:8080`).
     #[serde(default)]
     pub listen: Option<SocketAddr>,
+    /// Terminate TLS on the listener with this certificate and key (PEM,
+    /// relative to this file); reloaded when the files change.
+    #[serde(default)]
+    pub tls: Option<TlsSpec>,
     /// The SCIM base path clients use (default `/scim/v2`). Requests outside
     /// it, once a connection's path prefix is removed, get a SCIM 404.
     #[serde(default)]
@@ -34,6 +39,14 @@ pub struct ConfigFile {
     /// that does not name its own. Relative to this file.
     #[serde(default)]
     pub upstream_ca: Option<PathBuf>,
+    /// A client certificate chain (PEM) presented to every `https` upstream
+    /// that asks for one (mTLS), for connections that name no pair of their
+    /// own; with `upstream_client_key`. Relative to this file.
+    #[serde(default)]
+    pub upstream_client_cert: Option<PathBuf>,
+    /// The private key (PEM) of `upstream_client_cert`. Relative to this file.
+    #[serde(default)]
+    pub upstream_client_key: Option<PathBuf>,
     /// Largest request body a rule may read (default `1MiB`).
     #[serde(default)]
     pub max_body_bytes: Option<ByteSize>,
@@ -50,6 +63,15 @@ pub struct ConfigFile {
     /// Worker threads (default: the number of CPUs).
     #[serde(default)]
     pub worker_threads: Option<usize>,
+    /// How often to look for changed rule files and changes to this file
+    /// (default `1s`); `0` turns watching off (SIGHUP still reloads). See
+    /// "Reloading" in docs/config.md.
+    #[serde(default)]
+    pub reload_interval: Option<Span>,
+    /// Address of the admin listener (`/healthz`, `/readyz`, `/metrics`,
+    /// `/rules`), e.g. `127.0.0.1:9901`. Off unless given.
+    #[serde(default)]
+    pub admin_listen: Option<SocketAddr>,
     /// The IdP connections, in attribution order: a request belongs to the
     /// first connection whose `match` holds. At least one.
     #[schemars(length(min = 1))]
@@ -80,6 +102,91 @@ pub struct ConnectionSpec {
     /// the top-level `upstream_ca` if left out. Relative to this file.
     #[serde(default)]
     pub upstream_ca: Option<PathBuf>,
+    /// A client certificate chain (PEM) for this connection's `https`
+    /// upstream (mTLS), with `upstream_client_key`; the top-level pair if
+    /// both are left out. Relative to this file.
+    #[serde(default)]
+    pub upstream_client_cert: Option<PathBuf>,
+    /// The private key (PEM) of this connection's `upstream_client_cert`.
+    #[serde(default)]
+    pub upstream_client_key: Option<PathBuf>,
+    /// Require an accepted bearer token from the IdP: requests without one
+    /// get a SCIM 401 and are never forwarded. Not with a `bearer_token`
+    /// match, which already requires its token.
+    #[serde(default)]
+    pub inbound_auth: Option<InboundAuthSpec>,
+    /// The backend's own credential, sent instead of the IdP's
+    /// `Authorization`, so the backend's secret never goes into the IdP.
+    #[serde(default)]
+    pub upstream_credential: Option<UpstreamCredentialSpec>,
+}
+
+/// The bearer tokens a connection accepts, as hex SHA-256 hashes (made with
+/// `scimshim hash-token`); at least one hash in all.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InboundAuthSpec {
+    /// A file of hashes, one per line; blank lines and `#` comments are
+    /// ignored (a Kubernetes Secret mounted as a file works). Relative to
+    /// this file; read once at start-up.
+    #[serde(default)]
+    pub token_sha256_file: Option<PathBuf>,
+    /// Hashes written here.
+    #[serde(default)]
+    pub token_sha256: Vec<String>,
+}
+
+/// A credential for the upstream, read once at start-up.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamCredentialSpec {
+    /// The header to set (default `authorization`). The IdP's
+    /// `Authorization` is removed in any case.
+    #[serde(default)]
+    pub header: Option<String>,
+    /// Where the secret comes from: `{env: NAME}` or `{file: path}` (relative
+    /// to this file; one trailing newline trimmed).
+    pub value_from: SecretSourceSpec,
+    /// How the secret is written: `basic` (`user:password`, base64-encoded),
+    /// `bearer`, or `none` (the secret is the whole header value).
+    pub scheme: CredentialScheme,
+}
+
+/// How a credential's secret becomes a header value.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema, clap::ValueEnum,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialScheme {
+    /// `Basic base64(user:password)` (RFC 7617).
+    Basic,
+    /// `Bearer <secret>` (RFC 6750).
+    Bearer,
+    /// The secret as it is.
+    None,
+}
+
+impl From<CredentialScheme> for Scheme {
+    fn from(s: CredentialScheme) -> Scheme {
+        match s {
+            CredentialScheme::Basic => Scheme::Basic,
+            CredentialScheme::Bearer => Scheme::Bearer,
+            CredentialScheme::None => Scheme::None,
+        }
+    }
+}
+
+/// The listener's certificate: clients connect with `https://`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSpec {
+    /// The certificate chain (PEM), leaf first.
+    pub cert: PathBuf,
+    /// The private key (PEM: PKCS#8, PKCS#1 or SEC1) of the leaf certificate.
+    pub key: PathBuf,
+    /// How long a client may take for the TLS handshake (default `10s`).
+    #[serde(default)]
+    pub handshake_timeout: Option<Span>,
 }
 
 /// How a request is attributed to a connection: exactly one of these.
@@ -127,21 +234,36 @@ impl From<LogValues> for ValueLogging {
 }
 
 /// Top-level fields, in the order of [`ConfigFile`].
-pub const TOP_FIELDS: [&str; 10] = [
+pub const TOP_FIELDS: [&str; 15] = [
     "listen",
+    "tls",
     "base_path",
     "upstream",
     "upstream_ca",
+    "upstream_client_cert",
+    "upstream_client_key",
     "max_body_bytes",
     "upstream_timeout",
     "shutdown_grace",
     "log_values",
     "worker_threads",
+    "reload_interval",
+    "admin_listen",
     "connections",
 ];
 
 /// Connection fields, in the order of [`ConnectionSpec`].
-pub const CONNECTION_FIELDS: [&str; 5] = ["name", "match", "rules", "upstream", "upstream_ca"];
+pub const CONNECTION_FIELDS: [&str; 9] = [
+    "name",
+    "match",
+    "rules",
+    "upstream",
+    "upstream_ca",
+    "upstream_client_cert",
+    "upstream_client_key",
+    "inbound_auth",
+    "upstream_credential",
+];
 
 /// The JSON Schema of `scimshim.yaml`, for editors.
 pub fn json_schema() -> Value {

@@ -12,9 +12,10 @@ use std::path::{Path, PathBuf};
 use http::{HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 
-use super::file::{CONNECTION_FIELDS, LogValues, MatchSpec, TOP_FIELDS};
+use super::file::{CONNECTION_FIELDS, LogValues, MatchSpec, TOP_FIELDS, TlsSpec};
 use super::units::{ByteSize, Span};
-use crate::proxy::upstream::UpstreamError;
+use crate::proxy::tls::PemFiles;
+use crate::proxy::upstream::{UpstreamError, UpstreamTls};
 use crate::proxy::{Connection, Matcher, Upstream};
 use crate::rules::actions::CompileCx;
 use crate::rules::diagnostic::Problem;
@@ -41,6 +42,18 @@ pub struct FileSettings {
     pub shutdown_grace: Option<Span>,
     pub log_values: Option<LogValues>,
     pub worker_threads: Option<usize>,
+    /// The listener's certificate and key (`tls`), paths resolved.
+    pub tls: Option<ListenerTlsSettings>,
+    pub admin_listen: Option<SocketAddr>,
+    pub reload_interval: Option<Span>,
+}
+
+/// The file's `tls`: its certificate files (checked to load) and handshake
+/// time limit.
+#[derive(Debug, Clone)]
+pub struct ListenerTlsSettings {
+    pub files: PemFiles,
+    pub handshake_timeout: Option<Span>,
 }
 
 /// What loading found.
@@ -163,6 +176,15 @@ struct Seen {
 struct Defaults<'n> {
     upstream: Option<(String, &'n Node)>,
     upstream_ca: Option<(PathBuf, &'n Node)>,
+    upstream_client: Option<ClientPair<'n>>,
+}
+
+/// An `upstream_client_cert`/`upstream_client_key` pair, where it was found.
+#[derive(Clone)]
+struct ClientPair<'n> {
+    files: PemFiles,
+    node: &'n Node,
+    field: FieldPath,
 }
 
 impl<'a> Loader<'a> {
@@ -272,6 +294,7 @@ impl<'a> Loader<'a> {
             upstream_ca: self
                 .optional::<PathBuf>(root, &top, "upstream_ca")
                 .map(|(v, n)| (self.dir.join(v), n)),
+            upstream_client: self.client_pair(root, &top),
         };
         let Some(list) = root.get("connections") else {
             self.error(
@@ -340,6 +363,9 @@ impl<'a> Loader<'a> {
             shutdown_grace: self.optional(root, &top, "shutdown_grace").map(|(v, _)| v),
             log_values: self.optional(root, &top, "log_values").map(|(v, _)| v),
             worker_threads: self.optional(root, &top, "worker_threads").map(|(v, _)| v),
+            tls: self.listener_tls(root),
+            admin_listen: self.optional(root, &top, "admin_listen").map(|(v, _)| v),
+            reload_interval: self.optional(root, &top, "reload_interval").map(|(v, _)| v),
         };
         if let Some((raw, node)) = self.optional::<String>(root, &top, "base_path") {
             match super::normalize_base_path(&raw) {
@@ -407,11 +433,13 @@ impl<'a> Loader<'a> {
         };
         let rules = self.rule_set(item, at, &spec_rules);
         let upstream = self.upstream(item, at, name.as_deref(), defaults);
+        let (inbound_auth, credential) = self.auth(item, at, name.as_deref(), found.as_ref());
         let clean = self.error_count() == errors_before;
         match (name, found, rules, upstream) {
-            (Some(name), Some(matcher), Some(rules), Some(upstream)) if clean => {
-                Some(Connection::new(&name, matcher, rules, upstream))
-            }
+            (Some(name), Some(matcher), Some(rules), Some(upstream)) if clean => Some(
+                Connection::new(&name, matcher, rules, upstream)
+                    .with_auth(inbound_auth, credential),
+            ),
             _ => None,
         }
     }
@@ -650,6 +678,62 @@ impl<'a> Loader<'a> {
         }
     }
 
+    /// The top-level `tls`, its paths resolved and the pair checked to load.
+    fn listener_tls(&mut self, root: &Node) -> Option<ListenerTlsSettings> {
+        let at = FieldPath::root().key("tls");
+        let (spec, node) = self.optional::<TlsSpec>(root, &FieldPath::root(), "tls")?;
+        let files = PemFiles {
+            cert: self.dir.join(&spec.cert),
+            key: self.dir.join(&spec.key),
+        };
+        if let Err(e) = files.load() {
+            let key = if e.is_about_key() { "key" } else { "cert" };
+            self.error(
+                node.pos_of(&FieldPath::root().key(key)),
+                &at.key(key),
+                e.to_string(),
+                Some("`cert` is a PEM certificate chain, leaf first, and `key` its private key; relative to the configuration file"),
+            );
+            return None;
+        }
+        Some(ListenerTlsSettings {
+            files,
+            handshake_timeout: spec.handshake_timeout,
+        })
+    }
+
+    /// `upstream_client_cert` and `upstream_client_key` of `map`: both or
+    /// neither.
+    fn client_pair<'n>(&mut self, map: &'n Node, at: &FieldPath) -> Option<ClientPair<'n>> {
+        let cert = self.optional::<PathBuf>(map, at, "upstream_client_cert");
+        let key = self.optional::<PathBuf>(map, at, "upstream_client_key");
+        match (cert, key) {
+            (Some((cert, node)), Some((key, _))) => Some(ClientPair {
+                files: PemFiles {
+                    cert: self.dir.join(cert),
+                    key: self.dir.join(key),
+                },
+                node,
+                field: at.key("upstream_client_cert"),
+            }),
+            (None, None) => None,
+            (Some((_, node)), None) | (None, Some((_, node))) => {
+                let (given, missing) = if map.get("upstream_client_cert").is_some() {
+                    ("upstream_client_cert", "upstream_client_key")
+                } else {
+                    ("upstream_client_key", "upstream_client_cert")
+                };
+                self.error(
+                    node.pos,
+                    &at.key(given),
+                    format!("`{given}` without `{missing}`"),
+                    Some("a client certificate needs its private key: give both files"),
+                );
+                None
+            }
+        }
+    }
+
     /// Builds the connection's upstream from its own or the top-level settings.
     fn upstream(
         &mut self,
@@ -664,6 +748,9 @@ impl<'a> Loader<'a> {
         let own_ca = self
             .optional::<PathBuf>(item, at, "upstream_ca")
             .map(|(v, n)| (self.dir.join(v), n, at.key("upstream_ca")));
+        let client = self
+            .client_pair(item, at)
+            .or_else(|| defaults.upstream_client.clone());
         let url = own_url.or_else(|| {
             defaults
                 .upstream
@@ -687,14 +774,40 @@ impl<'a> Loader<'a> {
             }
             return None;
         };
-        match Upstream::new(&url, ca.as_ref().map(|(p, _, _)| p.as_path())) {
+        let tls = UpstreamTls {
+            ca: ca.as_ref().map(|(p, _, _)| p.clone()),
+            client: client.as_ref().map(|c| c.files.clone()),
+        };
+        match Upstream::with_tls(&url, &tls) {
             Ok(u) => Some(u),
+            Err(e @ UpstreamError::ClientCert(_)) => {
+                let (pos, field) = match &client {
+                    Some(c) => (c.node.pos, c.field.clone()),
+                    None => (url_node.pos, url_field),
+                };
+                self.error(
+                    pos,
+                    &field,
+                    e.to_string(),
+                    Some("`upstream_client_cert` is a PEM certificate chain and `upstream_client_key` its private key; relative to the configuration file"),
+                );
+                None
+            }
             Err(e @ UpstreamError::InvalidUrl(..)) => {
                 self.error(
                     url_node.pos,
                     &url_field,
                     e.to_string(),
                     Some("for example `http://app:8000/scim/v2` or `https://scim.example.com/v2`"),
+                );
+                None
+            }
+            Err(e @ UpstreamError::Credentials(_)) => {
+                self.error(
+                    url_node.pos,
+                    &url_field,
+                    e.to_string(),
+                    Some("`upstream_credential: {value_from: {file: ...}, scheme: basic}` reads the backend's credential from a file or the environment"),
                 );
                 None
             }
@@ -760,5 +873,6 @@ fn serde_problem(e: &serde_path_to_error::Error<serde_json::Error>) -> Problem {
     problem
 }
 
+pub(super) mod auth;
 #[cfg(test)]
 mod tests;

@@ -14,15 +14,27 @@ fn args() -> ServeArgs {
     ServeArgs {
         config: None,
         listen: None,
+        tls_cert: None,
+        tls_key: None,
+        tls_handshake_timeout: None,
         upstream: None,
         rules: Vec::new(),
         base_path: None,
         max_body_bytes: None,
         upstream_timeout: None,
         upstream_ca: None,
+        upstream_client_cert: None,
+        upstream_client_key: None,
+        inbound_token_sha256_file: None,
+        upstream_credential_env: None,
+        upstream_credential_file: None,
+        upstream_credential_scheme: None,
         shutdown_grace: None,
         log_values: None,
         worker_threads: None,
+        admin_listen: None,
+        readyz_requires_upstream: true,
+        reload_interval: None,
     }
 }
 

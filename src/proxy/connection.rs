@@ -14,6 +14,7 @@ use http::header::AUTHORIZATION;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use super::Upstream;
+use super::auth::{InboundAuth, UpstreamCredential};
 use crate::rules::RuleSet;
 use crate::rules::secret::Secret;
 
@@ -89,7 +90,7 @@ fn under_prefix(path: &[u8], prefix: &[u8]) -> bool {
 
 /// The token of an `Authorization: Bearer <token>` value. The scheme is
 /// case-insensitive (RFC 7235 §2.1); one or more spaces follow it.
-fn bearer_token(value: &[u8]) -> Option<&[u8]> {
+pub(super) fn bearer_token(value: &[u8]) -> Option<&[u8]> {
     let scheme = value.get(..6)?;
     if !scheme.eq_ignore_ascii_case(b"bearer") || value.get(6) != Some(&b' ') {
         return None;
@@ -103,7 +104,7 @@ fn bearer_token(value: &[u8]) -> Option<&[u8]> {
 
 /// Compares `given` with `secret` in time that depends only on the secret's
 /// length, so that response times do not reveal how much of a guess was right.
-fn constant_time_eq(given: &[u8], secret: &[u8]) -> bool {
+pub(super) fn constant_time_eq(given: &[u8], secret: &[u8]) -> bool {
     let mut diff = u8::from(given.len() != secret.len());
     for (i, s) in secret.iter().enumerate() {
         diff |= given.get(i).copied().unwrap_or(0) ^ s;
@@ -119,6 +120,13 @@ pub struct Connection {
     /// The rule set; a request takes one snapshot and keeps it to the end.
     pub rules: ArcSwap<RuleSet>,
     pub upstream: Upstream,
+    /// The bearer tokens (as SHA-256 hashes) this connection accepts; checked
+    /// after attribution, before any rule (see [`super::auth`]). `None`: the
+    /// connection does not authenticate (a [`Matcher::BearerToken`] already
+    /// proves that the client holds its token).
+    pub inbound_auth: Option<InboundAuth>,
+    /// The backend's own credential, sent instead of the client's.
+    pub upstream_credential: Option<UpstreamCredential>,
 }
 
 impl Connection {
@@ -128,7 +136,27 @@ impl Connection {
             matcher,
             rules: ArcSwap::from_pointee(rules),
             upstream,
+            inbound_auth: None,
+            upstream_credential: None,
         }
+    }
+
+    /// The same connection, authenticating clients with `inbound_auth` and
+    /// presenting `upstream_credential` to the backend.
+    pub fn with_auth(
+        mut self,
+        inbound_auth: Option<InboundAuth>,
+        upstream_credential: Option<UpstreamCredential>,
+    ) -> Connection {
+        self.inbound_auth = inbound_auth;
+        self.upstream_credential = upstream_credential;
+        self
+    }
+
+    /// Whether only clients that proved they hold a secret reach this
+    /// connection: by its inbound auth or by its bearer-token match.
+    pub fn authenticates(&self) -> bool {
+        self.inbound_auth.is_some() || matches!(self.matcher, Matcher::BearerToken(_))
     }
 }
 

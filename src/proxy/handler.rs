@@ -1,6 +1,7 @@
-//! One request, phase by phase: attribute to a connection → classify → match
-//! rules → rewrite → answer locally or forward → stream the response back →
-//! log. Always returns a response; every failure becomes a SCIM error.
+//! One request, phase by phase: attribute to a connection → authenticate →
+//! classify → match rules → rewrite → answer locally or forward → stream the
+//! response back → log. Always returns a response; every failure becomes a
+//! SCIM error.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
 use http_body::Body as _;
 use hyper::body::Incoming;
 
+use super::auth::Denied;
 use super::body::{self, ProxyBody, ReadError};
 use super::error::{ProxyError, X_SCIMSHIM_RULE, scim_response};
 use super::headers;
@@ -19,8 +21,10 @@ use super::{Connection, Proxy};
 use crate::rules::eval::Context;
 use crate::rules::request::is_json_content_type;
 use crate::rules::{self, Body, LocalResponse, Outcome, Phase, Resume, RuleSet, Trace};
-use crate::scim::{classify, classify::strip_base, urn};
+use crate::scim::classify::{ResourceKind, strip_base};
+use crate::scim::{classify, urn};
 use crate::telemetry::events::{self, RequestDone, RequestId};
+use crate::telemetry::metrics::{self, RequestSample, UpstreamErrorKind};
 
 /// Handles one request. Never fails: errors are SCIM error responses.
 pub async fn handle(proxy: Arc<Proxy>, req: Request<Incoming>, peer: &Peer) -> Response<ProxyBody> {
@@ -29,6 +33,9 @@ pub async fn handle(proxy: Arc<Proxy>, req: Request<Incoming>, peer: &Peer) -> R
         Ok(resp) => resp,
         Err(err) => {
             ctx.error = Some((err.origin().as_str(), err.kind()));
+            if let Some(kind) = upstream_error_kind(&err) {
+                proxy.ops.metrics.upstream_error(kind);
+            }
             if let ProxyError::InvalidJson { detail }
             | ProxyError::BadRewrite { detail }
             | ProxyError::UpstreamResponseUnreadable { detail } = &err
@@ -46,6 +53,16 @@ pub async fn handle(proxy: Arc<Proxy>, req: Request<Incoming>, peer: &Peer) -> R
     }
     ctx.finish(&proxy, response.status());
     response
+}
+
+/// The metric label of an error the upstream caused.
+fn upstream_error_kind(err: &ProxyError) -> Option<UpstreamErrorKind> {
+    match err {
+        ProxyError::UpstreamUnreachable => Some(UpstreamErrorKind::Unreachable),
+        ProxyError::UpstreamTimeout => Some(UpstreamErrorKind::Timeout),
+        ProxyError::UpstreamResponseUnreadable { .. } => Some(UpstreamErrorKind::Unreadable),
+        _ => None,
+    }
 }
 
 /// The rules that changed something, in order, once each.
@@ -85,12 +102,14 @@ impl Peer {
     }
 }
 
-/// What the request log line needs, gathered along the way. The path and the
-/// resource type are worked out only if the line is written.
+/// What the request log line and the request metrics need, gathered along
+/// the way.
 struct RequestCtx {
     id: RequestId,
     /// The index of the connection the request was attributed to.
     connection: Option<usize>,
+    /// The SCIM resource the path names, as rules see the path.
+    resource: Option<ResourceKind>,
     method: Method,
     uri: Uri,
     trace: Trace,
@@ -104,6 +123,7 @@ impl RequestCtx {
         RequestCtx {
             id,
             connection: None,
+            resource: None,
             method: req.method().clone(),
             uri: req.uri().clone(),
             // Change records exist to be logged; when `rule applied` events
@@ -119,22 +139,27 @@ impl RequestCtx {
         }
     }
 
+    /// Counts the request in the metrics, then writes its log line.
     fn finish(&self, proxy: &Proxy, status: StatusCode) {
+        let connection = self.connection.and_then(|i| proxy.connections.get(i));
+        proxy.ops.metrics.record_request(&RequestSample {
+            connection: connection.map(|c| &c.name),
+            resource: self.resource,
+            method: metrics::Method::from(&self.method),
+            status: status.as_u16(),
+            applied: &self.trace.applied,
+            local_rule: self.local_rule.as_ref(),
+        });
         if !events::request_done_enabled(self.error.is_some()) {
             return;
         }
         let path = self.uri.path();
-        let connection = self.connection.and_then(|i| proxy.connections.get(i));
-        // The resource as rules saw it (a connection's path prefix removed).
-        let rule_path = connection.map(|c| c.matcher.rule_path(path, &proxy.base_path));
         events::request_done(&RequestDone {
             request_id: self.id,
             connection: connection.map_or("-", |c| &c.name),
             method: self.method.as_str(),
             path,
-            resource: rule_path
-                .and_then(|p| classify(&p, &proxy.base_path).map(|e| e.resource.as_str()))
-                .unwrap_or("-"),
+            resource: self.resource.map_or("-", ResourceKind::as_str),
             status: status.as_u16(),
             upstream: self.upstream,
             applied: &self.trace.applied,
@@ -150,7 +175,7 @@ async fn run(
     peer: &Peer,
     ctx: &mut RequestCtx,
 ) -> Result<Response<ProxyBody>, ProxyError> {
-    let (parts, incoming) = req.into_parts();
+    let (mut parts, incoming) = req.into_parts();
     // Attribute: the first connection that claims the request serves it.
     let Some((index, conn)) = proxy
         .connections
@@ -161,6 +186,13 @@ async fn run(
         });
     };
     ctx.connection = Some(index);
+    // Authenticate: a missing or wrong token is answered here (401) and no
+    // rule sees it; then the backend's own credential replaces the client's.
+    if let Err(denied) = super::auth::admit(conn, &mut parts.headers) {
+        ctx.error = Some(("client", Denied::KIND));
+        events::error_detail(ctx.id, "client", Denied::KIND, denied.reason());
+        return Ok(denied.into_response());
+    }
     // Snapshot the rules once: a reload mid-request does not affect this request.
     let rule_set = conn.rules.load_full();
     let original_host = parts.headers.get(HOST).cloned().or_else(|| {
@@ -194,6 +226,8 @@ async fn run(
         parts.headers,
         body_state,
     );
+    // The resource as rules see it (a connection's path prefix removed).
+    ctx.resource = classify(&request.path, &proxy.base_path).map(|e| e.resource);
 
     // Rules only see requests inside the base path; anything else is a 404
     // before a body is read or a rule runs.
@@ -428,6 +462,7 @@ async fn fetch_resource(
         }
         Ok(Ok(r)) => r,
     };
+    proxy.ops.mark_upstream_reached();
     let status = response.status();
     let etag = response
         .headers()
@@ -657,7 +692,8 @@ async fn forward(
 
     let started = Instant::now();
     let result = tokio::time::timeout(proxy.timeout, conn.upstream.pool.send(upstream_req)).await;
-    ctx.upstream = Some(started.elapsed());
+    let took = started.elapsed();
+    ctx.upstream = Some(took);
     let response = match result {
         Err(_) => return Err(ProxyError::UpstreamTimeout),
         Ok(Err(e)) => {
@@ -671,6 +707,8 @@ async fn forward(
         }
         Ok(Ok(r)) => r,
     };
+    proxy.ops.metrics.observe_upstream(took);
+    proxy.ops.mark_upstream_reached();
 
     // Response phase: streamed back unchanged but for hop-by-hop headers.
     // Response rules will hook in here.

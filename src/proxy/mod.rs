@@ -2,9 +2,10 @@
 //! runs the request phases, and forwards through a pooled upstream client.
 //!
 //! Phases of one request (see `docs/architecture.md`):
-//! attribute to a connection → classify → match rules → rewrite (reading the body only if a matching rule
+//! attribute to a connection → authenticate ([`auth`]) → classify → match rules → rewrite (reading the body only if a matching rule
 //! needs it) → answer locally or forward → stream the response back → log.
 
+pub mod auth;
 pub mod body;
 pub mod connection;
 pub mod error;
@@ -12,12 +13,14 @@ pub mod handler;
 pub mod headers;
 pub mod pool;
 pub mod server;
+pub mod tls;
 pub mod upstream;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use crate::admin::{OpsState, RulesReport};
 use crate::rules::RuleSet;
 use crate::telemetry::events::RequestId;
 use crate::telemetry::redact::ValueLogging;
@@ -44,12 +47,15 @@ pub struct Proxy {
     /// Name the applied rules in an `x-scimshim-applied` response header
     /// (`scimshim demo`; off in `serve`, where the log says it).
     pub announce_applied: bool,
+    /// Readiness, the rules report and the metrics the admin listener shows;
+    /// the handler marks the upstream reached and records every request here.
+    pub ops: Arc<OpsState>,
     ids: RequestIds,
 }
 
 impl Proxy {
     /// A proxy with one connection that takes every request (`--rules`,
-    /// `--upstream`).
+    /// `--upstream`), with operational state of its own (`scimshim demo`).
     pub fn new(
         rules: RuleSet,
         upstream: Upstream,
@@ -64,16 +70,19 @@ impl Proxy {
             max_body_bytes,
             timeout,
             log_values,
+            OpsState::new(true, RulesReport::default()),
         )
     }
 
-    /// A proxy serving several IdP connections (`scimshim.yaml`).
+    /// A proxy serving several IdP connections (`scimshim.yaml`), reporting
+    /// to `ops` (shared with the admin listener and reloading).
     pub fn with_connections(
         connections: Connections,
         base_path: String,
         max_body_bytes: usize,
         timeout: Duration,
         log_values: ValueLogging,
+        ops: Arc<OpsState>,
     ) -> Arc<Proxy> {
         Arc::new(Proxy {
             connections,
@@ -83,6 +92,7 @@ impl Proxy {
             log_values,
             scheme: "http",
             announce_applied: false,
+            ops,
             ids: RequestIds::new(),
         })
     }

@@ -149,17 +149,63 @@ pub fn error_detail(request_id: RequestId, origin: &'static str, kind: &'static 
     );
 }
 
-/// The listener is bound and serving.
-pub fn listening(addr: SocketAddr, upstream: &str, base_path: &str, rules: usize, files: usize) {
+/// What `serve` reports once, at start-up, when every listener is bound.
+#[derive(Debug, Clone, Copy)]
+pub struct Listening<'a> {
+    /// The SCIM listener.
+    pub listen: SocketAddr,
+    /// The admin listener, if one was asked for.
+    pub admin: Option<SocketAddr>,
+    /// The upstream URL, or `name=url, …` for the connections of a file.
+    /// Any `user:password@` in a URL is left out of the log.
+    pub upstream: &'a str,
+    pub base_path: &'a str,
+    /// Rules and rule files in use, over every connection.
+    pub rules: usize,
+    pub files: usize,
+    /// SHA-256 over the loaded files' paths and contents (hex), as `/rules`
+    /// shows it.
+    pub rules_hash: &'a str,
+}
+
+/// The listeners are bound and serving: one line with the version, every
+/// listener, the upstream(s) and the rule set, never a secret.
+pub fn listening(l: &Listening) {
     tracing::info!(
-        listen = %addr,
-        upstream,
-        base_path,
-        rules.count = rules,
-        rules.files = files,
         version = env!("CARGO_PKG_VERSION"),
+        listen = %l.listen,
+        admin.listen = l.admin.map(tracing::field::display),
+        upstream = %without_userinfo(l.upstream),
+        base_path = l.base_path,
+        rules.count = l.rules,
+        rules.files = l.files,
+        rules.hash = l.rules_hash,
         "scimshim listening"
     );
+}
+
+/// `text` with the userinfo (`user:password@`) of every URL in it removed
+/// (RFC 3986 §3.2.1 deprecates passwords in URLs; they still must not reach
+/// a log).
+fn without_userinfo(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('@') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        let end = tail.find(['/', '?', '#', ',', ' ']).unwrap_or(tail.len());
+        let (authority, after) = tail.split_at(end);
+        let host = authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, host)| host);
+        out.push_str(host);
+        rest = after;
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 /// A rule-file problem found at load time.
@@ -170,6 +216,35 @@ pub fn rule_diagnostic(d: &Diagnostic) {
     } else {
         tracing::warn!(file = %location, rule.id = d.rule.as_deref(), field = %d.field, hint = d.hint.as_deref(), "{}", d.message);
     }
+}
+
+/// A reload swapped in a new rule set (`trigger`: `poll` or `sighup`).
+pub fn rules_reloaded(trigger: &str, version: u64, hash: &str, rules: usize, files: usize) {
+    tracing::info!(
+        reload.trigger = trigger,
+        rules.version = version,
+        rules.hash = hash,
+        rules.count = rules,
+        rules.files = files,
+        "rules reloaded"
+    );
+}
+
+/// A reload failed with `errors` problems (each logged on its own line);
+/// rule-set `version` stays in use.
+pub fn rules_reload_failed(trigger: &str, version: u64, errors: usize) {
+    tracing::error!(
+        reload.trigger = trigger,
+        rules.version = version,
+        errors,
+        "rules reload failed"
+    );
+}
+
+/// A reason a reload failed that is not a rule diagnostic (an unreadable
+/// path, a change that needs a restart).
+pub fn reload_problem(problem: &str) {
+    tracing::error!(problem, "reload problem");
 }
 
 /// Shutdown began.

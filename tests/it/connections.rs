@@ -359,7 +359,8 @@ connections:
             (
                 "14:5".into(),
                 "unknown field `colour` in a connection, expected one of `name`, `match`, \
-                 `rules`, `upstream`, `upstream_ca`"
+                 `rules`, `upstream`, `upstream_ca`, `upstream_client_cert`, \
+                 `upstream_client_key`, `inbound_auth`, `upstream_credential`"
                     .into()
             ),
         ] as [(String, String); 7]

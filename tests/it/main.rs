@@ -4,6 +4,7 @@
 
 mod support;
 
+mod admin;
 mod backend;
 mod cli;
 mod compliance;
@@ -12,8 +13,11 @@ mod corpus;
 mod docs;
 mod errors;
 mod explain;
+mod inbound_auth;
+mod lifecycle;
 mod logging;
 mod profiles;
+mod reload;
 mod rewrites;
 mod ruletest;
 mod scim_rules;

@@ -69,6 +69,7 @@ upstream_timeout: 5s
 shutdown_grace: 3
 log_values: full
 worker_threads: 2
+reload_interval: 250ms
 connections:
   - name: entra
     match:
@@ -104,6 +105,10 @@ fn a_valid_file_gives_its_settings_and_connections_in_order() {
     );
     assert_eq!(s.log_values, Some(LogValues::Full));
     assert_eq!(s.worker_threads, Some(2));
+    assert_eq!(
+        s.reload_interval,
+        Some(Span(std::time::Duration::from_millis(250)))
+    );
     assert_eq!(loaded.listed, 4);
     let summary: Vec<(String, String, String, usize)> = loaded
         .connections
@@ -190,15 +195,18 @@ connections:
             "1:12 base_path: invalid base path `scim`: it must start with `/`",
             "2:17 max_body_bytes: `1TB`: unknown size unit `TB`; use KiB, MiB or GiB",
             "3:1 upstrem: unknown field `upstrem` in the configuration, expected one of \
-             `listen`, `base_path`, `upstream`, `upstream_ca`, `max_body_bytes`, \
-             `upstream_timeout`, `shutdown_grace`, `log_values`, `worker_threads`, `connections`",
+             `listen`, `tls`, `base_path`, `upstream`, `upstream_ca`, \
+             `upstream_client_cert`, `upstream_client_key`, `max_body_bytes`, \
+             `upstream_timeout`, `shutdown_grace`, `log_values`, `worker_threads`, \
+             `reload_interval`, `admin_listen`, `connections`",
             "7:29 connections[0].rules[1]: rule path `rules/nope.yaml` does not exist",
             "8:15 connections[0].upstream: invalid upstream URL `ftp://backend`: the scheme must be http or https",
             "9:11 connections[1].name: duplicate connection name `entra`",
             "11:20 connections[1].match.path_prefix: two connections with the path prefix `/scim/v2/entra`",
             "15:21 connections[2].match.bearer_token: environment variable `OKTA_TOKEN` is not set or empty",
             "17:5 connections[2].colour: unknown field `colour` in a connection, expected one of \
-             `name`, `match`, `rules`, `upstream`, `upstream_ca`",
+             `name`, `match`, `rules`, `upstream`, `upstream_ca`, `upstream_client_cert`, \
+             `upstream_client_key`, `inbound_auth`, `upstream_credential`",
             "20:22 connections[3].match.header.name: `bad name` is not a valid header name",
             "22:5 connections[4]: connection `no-match` has no `match`, but only the last connection may leave it out",
             "24:5 connections[5]: this connection has no upstream",
