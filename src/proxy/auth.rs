@@ -16,9 +16,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
 
-use super::Connection;
 use super::body::ProxyBody;
-use super::connection::{bearer_token, constant_time_eq};
 use super::error::{X_SCIMSHIM_ERROR, scim_response};
 use crate::rules::secret::Secret;
 use crate::scim::ScimError;
@@ -312,18 +310,29 @@ impl UpstreamCredential {
     }
 }
 
-/// The authentication phase of a request attributed to `conn`: checks the
-/// inbound token, if the connection wants one, then puts the backend's
-/// credential in place of the client's, if the connection has one.
-pub fn admit(conn: &Connection, headers: &mut HeaderMap) -> Result<(), Denied> {
-    if let Some(auth) = &conn.inbound_auth {
-        auth.check(headers)?;
-    }
-    if let Some(credential) = &conn.upstream_credential {
-        credential.apply(headers);
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests;
+
+/// The token of an `Authorization: Bearer <token>` value. The scheme is
+/// case-insensitive (RFC 7235 §2.1); one or more spaces follow it.
+pub(crate) fn bearer_token(value: &[u8]) -> Option<&[u8]> {
+    let scheme = value.get(..6)?;
+    if !scheme.eq_ignore_ascii_case(b"bearer") || value.get(6) != Some(&b' ') {
+        return None;
+    }
+    let rest = value.get(7..)?;
+    let start = rest.iter().position(|b| *b != b' ')?;
+    let token = rest.get(start..)?;
+    let end = token.iter().rposition(|b| *b != b' ').map_or(0, |i| i + 1);
+    token.get(..end)
+}
+
+/// Compares `given` with `secret` in time that depends only on the secret's
+/// length, so that response times do not reveal how much of a guess was right.
+pub(crate) fn constant_time_eq(given: &[u8], secret: &[u8]) -> bool {
+    let mut diff = u8::from(given.len() != secret.len());
+    for (i, s) in secret.iter().enumerate() {
+        diff |= given.get(i).copied().unwrap_or(0) ^ s;
+    }
+    std::hint::black_box(diff) == 0
+}

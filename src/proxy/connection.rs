@@ -14,7 +14,7 @@ use http::header::AUTHORIZATION;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use super::Upstream;
-use super::auth::{InboundAuth, UpstreamCredential};
+use super::auth::{Denied, InboundAuth, UpstreamCredential, bearer_token, constant_time_eq};
 use crate::rules::RuleSet;
 use crate::rules::secret::Secret;
 
@@ -86,30 +86,6 @@ impl Matcher {
 /// Whether `path` is `prefix` or continues it with a `/`.
 fn under_prefix(path: &[u8], prefix: &[u8]) -> bool {
     path.starts_with(prefix) && matches!(path.get(prefix.len()), None | Some(b'/'))
-}
-
-/// The token of an `Authorization: Bearer <token>` value. The scheme is
-/// case-insensitive (RFC 7235 §2.1); one or more spaces follow it.
-pub(super) fn bearer_token(value: &[u8]) -> Option<&[u8]> {
-    let scheme = value.get(..6)?;
-    if !scheme.eq_ignore_ascii_case(b"bearer") || value.get(6) != Some(&b' ') {
-        return None;
-    }
-    let rest = value.get(7..)?;
-    let start = rest.iter().position(|b| *b != b' ')?;
-    let token = rest.get(start..)?;
-    let end = token.iter().rposition(|b| *b != b' ').map_or(0, |i| i + 1);
-    token.get(..end)
-}
-
-/// Compares `given` with `secret` in time that depends only on the secret's
-/// length, so that response times do not reveal how much of a guess was right.
-pub(super) fn constant_time_eq(given: &[u8], secret: &[u8]) -> bool {
-    let mut diff = u8::from(given.len() != secret.len());
-    for (i, s) in secret.iter().enumerate() {
-        diff |= given.get(i).copied().unwrap_or(0) ^ s;
-    }
-    std::hint::black_box(diff) == 0
 }
 
 /// One IdP connection: its name (in logs), how its requests are recognised,
@@ -225,3 +201,18 @@ impl Connections {
 
 #[cfg(test)]
 mod tests;
+
+impl Connection {
+    /// The authentication phase of a request attributed to `conn`: checks the
+    /// inbound token, if the connection wants one, then puts the backend's
+    /// credential in place of the client's, if the connection has one.
+    pub fn admit(&self, headers: &mut HeaderMap) -> Result<(), Denied> {
+        if let Some(auth) = &self.inbound_auth {
+            auth.check(headers)?;
+        }
+        if let Some(credential) = &self.upstream_credential {
+            credential.apply(headers);
+        }
+        Ok(())
+    }
+}

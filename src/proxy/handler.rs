@@ -188,7 +188,7 @@ async fn run(
     ctx.connection = Some(index);
     // Authenticate: a missing or wrong token is answered here (401) and no
     // rule sees it; then the backend's own credential replaces the client's.
-    if let Err(denied) = super::auth::admit(conn, &mut parts.headers) {
+    if let Err(denied) = conn.admit(&mut parts.headers) {
         ctx.error = Some(("client", Denied::KIND));
         events::error_detail(ctx.id, "client", Denied::KIND, denied.reason());
         return Ok(denied.into_response());

@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use http::{HeaderMap, HeaderValue};
 
 use crate::config::load::{LoadedConfig, load_str};
-use crate::proxy::auth::{Denied, admit};
+use crate::proxy::auth::Denied;
 use crate::rules::SecretMode;
 use crate::rules::secret::MapEnv;
 
@@ -88,9 +88,9 @@ connections:
     let conn = &loaded.connections[0];
     assert_eq!(conn.inbound_auth.as_ref().map(|a| a.len()), Some(1));
     let mut headers = HeaderMap::new();
-    assert_eq!(admit(conn, &mut headers), Err(Denied::Missing));
+    assert_eq!(conn.admit(&mut headers), Err(Denied::Missing));
     headers.insert("authorization", HeaderValue::from_static("Bearer t0ken"));
-    assert_eq!(admit(conn, &mut headers), Ok(()));
+    assert_eq!(conn.admit(&mut headers), Ok(()));
     assert_eq!(headers["authorization"], "Basic c3ZjOnB3");
 }
 
