@@ -286,3 +286,51 @@ fn word_matching_respects_id_boundaries() {
     assert!(!contains_word("ENTRA-100", "ENTRA-10"));
     assert!(!contains_word("no-groups.reader", "no-groups.read"));
 }
+
+/// `tests/support/grep-secrets.sh` searches scimshim's output for every
+/// secret in `tests/fixtures/secrets.txt`; a secret a test uses but the list
+/// forgets would never be searched for. Every constant in `tests/it/` whose
+/// name says it holds a secret must be listed.
+#[test]
+fn every_secret_constant_of_the_suite_is_in_the_grep_list() {
+    let listed: BTreeSet<String> = read("tests/fixtures/secrets.txt")
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut missing = Vec::new();
+    let mut seen = 0;
+    for entry in std::fs::read_dir(crate::support::repo("tests/it")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        for line in std::fs::read_to_string(&path).unwrap().lines() {
+            let line = line.trim();
+            let Some(rest) = line.strip_prefix("const ") else {
+                continue;
+            };
+            let Some((name, value)) = rest.split_once(": &str = \"") else {
+                continue;
+            };
+            let secret_name = ["TOKEN", "SECRET", "PASSWORD", "PAIR"]
+                .iter()
+                .any(|w| name.contains(w));
+            let value = value.trim_end_matches("\";");
+            let is_hash = value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit());
+            if secret_name && !is_hash {
+                seen += 1;
+                if !listed.contains(value) {
+                    let file = path.file_name().unwrap_or_default().to_string_lossy();
+                    missing.push(format!("tests/it/{file}: {name} = {value}"));
+                }
+            }
+        }
+    }
+    assert!(seen >= 10, "the scan found only {seen} secret constants");
+    assert!(
+        missing.is_empty(),
+        "add these to tests/fixtures/secrets.txt:\n{}",
+        missing.join("\n")
+    );
+}

@@ -47,7 +47,13 @@ fn explain_stdin(args: &[&str], stdin: &[u8]) -> Output {
         .expect("stdin")
         .write_all(stdin)
         .expect("write stdin");
-    child.wait_with_output().expect("wait for scimshim explain")
+    let out = child.wait_with_output().expect("wait for scimshim explain");
+    crate::support::scimshim::keep_output(&format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    ));
+    out
 }
 
 fn stdout(out: &Output) -> String {

@@ -68,7 +68,13 @@ fn hash_token(args: &[&str], stdin: &str) -> Output {
         .unwrap()
         .write_all(stdin.as_bytes())
         .unwrap();
-    child.wait_with_output().unwrap()
+    let out = child.wait_with_output().unwrap();
+    crate::support::scimshim::keep_output(&format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    ));
+    out
 }
 
 /// The single connection of the flags: a hash file, the backend's bearer
@@ -465,6 +471,11 @@ connections:
         .env("IT_AUTH_LEGACY", LEGACY_PAIR)
         .output()
         .unwrap();
+    crate::support::scimshim::keep_output(&format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    ));
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let text = String::from_utf8(out.stdout).unwrap();
     let messages: Vec<&str> = text
@@ -695,6 +706,11 @@ connections:
             cmd.env(k, v);
         }
         let out = cmd.output().unwrap();
+        crate::support::scimshim::keep_output(&format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
         assert_eq!(out.status.code(), Some(0), "{out:?}");
         printed.push_str(&String::from_utf8_lossy(&out.stdout));
         printed.push_str(&String::from_utf8_lossy(&out.stderr));

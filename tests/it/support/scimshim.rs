@@ -182,15 +182,35 @@ impl Drop for Scimshim {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Ok(lines) = self.lines.lock() {
+            keep_output(&lines.join("\n"));
+        }
     }
+}
+
+/// Keeps what a scimshim process printed in `target/test-logs/`, for
+/// `tests/support/grep-secrets.sh` to search for every secret the suite
+/// used (`tests/fixtures/secrets.txt`).
+pub fn keep_output(text: &str) {
+    static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let dir = super::repo("target/test-logs");
+    let _ = std::fs::create_dir_all(&dir);
+    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let _ = std::fs::write(dir.join(format!("{}-{n}.log", std::process::id())), text);
 }
 
 /// Runs the binary with `args` (e.g. `check rules/`) to completion.
 pub fn run(args: &[&str]) -> std::process::Output {
-    Command::new(bin())
+    let out = Command::new(bin())
         .current_dir(super::root())
         .args(args)
         .stdin(Stdio::null())
         .output()
-        .expect("run scimshim")
+        .expect("run scimshim");
+    keep_output(&format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    ));
+    out
 }
