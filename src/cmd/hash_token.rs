@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 
 use super::exit;
 use crate::cli::HashTokenArgs;
-use crate::proxy::auth::{Sha256, generate_token, to_hex};
+use crate::proxy::auth::{generate_token, to_hex, token_hash};
 use crate::rules::secret::Secret;
 
 pub fn run(args: &HashTokenArgs) -> i32 {
@@ -29,7 +29,6 @@ fn hash_token(args: &HashTokenArgs) -> anyhow::Result<()> {
     {
         bail!("`--comment` must be a single line");
     }
-    let sha256 = Sha256::get()?;
     let token = if args.generate {
         let token = generate_token()?;
         let mut err = std::io::stderr().lock();
@@ -44,7 +43,7 @@ fn hash_token(args: &HashTokenArgs) -> anyhow::Result<()> {
     } else {
         read_token()?
     };
-    let mut line = to_hex(&sha256.digest(token.expose().as_bytes()));
+    let mut line = to_hex(&token_hash(token.expose().as_bytes()));
     if let Some(note) = &args.comment {
         line.push_str("  # ");
         line.push_str(note);

@@ -14,16 +14,13 @@ use super::{
 use crate::rules::Change;
 use crate::rules::fixture::MessageSpec;
 use crate::telemetry::redact::{self, ValueLogging};
+use crate::textdiff;
 
 /// What a secret change shows instead of its values.
 pub const REDACTED: &str = "<redacted>";
 
 /// Unchanged lines shown around each changed line of a diff.
 const CONTEXT: usize = 2;
-
-/// Above this many cells the diff is not searched for common lines: the
-/// values are shown whole, removed then added.
-const MAX_LCS_CELLS: usize = 4_000_000;
 
 /// ANSI colours, or none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -468,87 +465,7 @@ pub fn verdict_words(v: &Verdict) -> String {
     s
 }
 
-/// One line of a diff.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Line<'a> {
-    Same(&'a str),
-    Removed(&'a str),
-    Added(&'a str),
-}
-
-/// A line diff of `before` and `after` by longest common subsequence, after
-/// cutting their common first and last lines.
-pub fn line_diff<'a>(before: &[&'a str], after: &[&'a str]) -> Vec<Line<'a>> {
-    let head = before.iter().zip(after).take_while(|(a, b)| a == b).count();
-    let tail = before
-        .iter()
-        .rev()
-        .zip(after.iter().rev())
-        .take(before.len().min(after.len()) - head)
-        .take_while(|(a, b)| a == b)
-        .count();
-    let a = before.get(head..before.len() - tail).unwrap_or_default();
-    let b = after.get(head..after.len() - tail).unwrap_or_default();
-    let mut out: Vec<Line<'a>> = before.iter().take(head).map(|l| Line::Same(l)).collect();
-    if a.len().saturating_mul(b.len()) > MAX_LCS_CELLS {
-        out.extend(a.iter().map(|l| Line::Removed(l)));
-        out.extend(b.iter().map(|l| Line::Added(l)));
-    } else {
-        out.extend(lcs(a, b));
-    }
-    out.extend(
-        before
-            .get(before.len() - tail..)
-            .unwrap_or_default()
-            .iter()
-            .map(|l| Line::Same(l)),
-    );
-    out
-}
-
-/// The classic dynamic programme: `len[i][j]` is the LCS length of `a[i..]`
-/// and `b[j..]`, kept in one flat vector.
-fn lcs<'a>(a: &[&'a str], b: &[&'a str]) -> Vec<Line<'a>> {
-    let width = b.len() + 1;
-    let mut len = vec![0u32; (a.len() + 1) * width];
-    let at = |i: usize, j: usize| i * width + j;
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            let v = if a.get(i) == b.get(j) {
-                len.get(at(i + 1, j + 1)).copied().unwrap_or(0) + 1
-            } else {
-                let down = len.get(at(i + 1, j)).copied().unwrap_or(0);
-                let right = len.get(at(i, j + 1)).copied().unwrap_or(0);
-                down.max(right)
-            };
-            if let Some(cell) = len.get_mut(at(i, j)) {
-                *cell = v;
-            }
-        }
-    }
-    let (mut i, mut j) = (0, 0);
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    while i < a.len() && j < b.len() {
-        let (x, y) = (
-            a.get(i).copied().unwrap_or(""),
-            b.get(j).copied().unwrap_or(""),
-        );
-        if x == y {
-            out.push(Line::Same(x));
-            i += 1;
-            j += 1;
-        } else if len.get(at(i + 1, j)) >= len.get(at(i, j + 1)) {
-            out.push(Line::Removed(x));
-            i += 1;
-        } else {
-            out.push(Line::Added(y));
-            j += 1;
-        }
-    }
-    out.extend(a.iter().skip(i).map(|l| Line::Removed(l)));
-    out.extend(b.iter().skip(j).map(|l| Line::Added(l)));
-    out
-}
+pub use crate::textdiff::{Line, lines as line_diff};
 
 /// The change from `before` to `after` as styled lines: `- ` removed (red),
 /// `+ ` added (green), `  ` context. `Null` on one side means the value was
@@ -566,50 +483,17 @@ pub fn diff(before: &Value, after: &Value, style: Style) -> Vec<String> {
     } else {
         b.lines().collect()
     };
-    let lines = line_diff(&a_lines, &b_lines);
     let mut out = Vec::new();
     if before.is_null() {
         out.push(style.dim("(absent before)"));
     }
-    let near_change = |i: usize| {
-        let from = i.saturating_sub(CONTEXT);
-        let to = (i + CONTEXT + 1).min(lines.len());
-        lines
-            .get(from..to)
-            .is_some_and(|w| w.iter().any(|l| !matches!(l, Line::Same(_))))
-    };
-    let mut skipped = 0;
-    for (i, line) in lines.iter().enumerate() {
-        match line {
-            Line::Same(text) => {
-                if near_change(i) {
-                    if skipped > 0 {
-                        out.push(style.dim(&format!("  ⋮ {skipped} unchanged line(s)")));
-                        skipped = 0;
-                    }
-                    out.push(format!("  {text}"));
-                } else {
-                    skipped += 1;
-                }
-            }
-            Line::Removed(text) => {
-                if skipped > 0 {
-                    out.push(style.dim(&format!("  ⋮ {skipped} unchanged line(s)")));
-                    skipped = 0;
-                }
-                out.push(style.red(&format!("- {text}")));
-            }
-            Line::Added(text) => {
-                if skipped > 0 {
-                    out.push(style.dim(&format!("  ⋮ {skipped} unchanged line(s)")));
-                    skipped = 0;
-                }
-                out.push(style.green(&format!("+ {text}")));
-            }
-        }
-    }
-    if skipped > 0 {
-        out.push(style.dim(&format!("  ⋮ {skipped} unchanged line(s)")));
+    for line in textdiff::collapse(line_diff(&a_lines, &b_lines), CONTEXT) {
+        out.push(match line {
+            Line::Same(text) => format!("  {text}"),
+            Line::Removed(text) => style.red(&format!("- {text}")),
+            Line::Added(text) => style.green(&format!("+ {text}")),
+            Line::Skipped(n) => style.dim(&format!("  ⋮ {n} unchanged line(s)")),
+        });
     }
     if after.is_null() {
         out.push(style.dim("(removed)"));

@@ -34,32 +34,9 @@ pub enum AuthError {
     Random,
 }
 
-/// SHA-256 (FIPS 180-4), ring's.
-#[derive(Clone, Copy)]
-pub struct Sha256;
-
-impl Sha256 {
-    /// The implementation. Kept fallible so callers need not change if the
-    /// source of SHA-256 ever does.
-    pub fn get() -> Result<Sha256, AuthError> {
-        Ok(Sha256)
-    }
-
-    /// The digest of `data`.
-    pub fn digest(&self, data: &[u8]) -> TokenHash {
-        let out = ring::digest::digest(&ring::digest::SHA256, data);
-        let mut digest = [0u8; HASH_LEN];
-        for (d, b) in digest.iter_mut().zip(out.as_ref()) {
-            *d = *b;
-        }
-        digest
-    }
-}
-
-impl std::fmt::Debug for Sha256 {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Sha256")
-    }
+/// The hash of a token as hash files hold it: SHA-256 (FIPS 180-4).
+pub fn token_hash(token: &[u8]) -> TokenHash {
+    crate::digest::sha256(token).0
 }
 
 /// A hash as the hash file writes it: 64 lower-case hex digits.
@@ -139,16 +116,12 @@ pub fn generate_token() -> Result<Secret, AuthError> {
 #[derive(Debug)]
 pub struct InboundAuth {
     hashes: Vec<TokenHash>,
-    sha256: Sha256,
 }
 
 impl InboundAuth {
     /// Accepts the tokens with these hashes (none: every request is refused).
-    pub fn new(hashes: Vec<TokenHash>) -> Result<InboundAuth, AuthError> {
-        Ok(InboundAuth {
-            hashes,
-            sha256: Sha256::get()?,
-        })
+    pub fn new(hashes: Vec<TokenHash>) -> InboundAuth {
+        InboundAuth { hashes }
     }
 
     /// How many hashes are accepted.
@@ -181,7 +154,7 @@ impl InboundAuth {
         while let Some(inner) = bearer_token(token) {
             token = inner;
         }
-        let given = self.sha256.digest(token);
+        let given = token_hash(token);
         let mut accepted = false;
         for h in &self.hashes {
             accepted |= constant_time_eq(&given, h);

@@ -3,7 +3,7 @@
 //! once the same inputs were seen at two polls in a row, so a half-written
 //! file is not loaded (and not reported as broken).
 
-use super::digest::Digest;
+use crate::digest::Digest;
 
 /// What one poll decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

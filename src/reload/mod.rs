@@ -23,7 +23,6 @@
 //!   ([`restart`]).
 
 pub mod debounce;
-pub mod digest;
 pub mod report;
 pub mod restart;
 pub mod watch;
@@ -41,8 +40,8 @@ use crate::rules::Diagnostic;
 use crate::rules::secret::ProcessEnv;
 use crate::telemetry::events;
 
+pub use crate::digest::{Digest, sha256};
 pub use debounce::{Debounce, Poll};
-pub use digest::{Digest, sha256};
 pub use watch::{Snapshot, Sources};
 
 /// What started a reload, for the log.

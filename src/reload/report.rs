@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::time::SystemTime;
 
-use super::digest::{Sha256, sha256};
 use crate::admin::{FileReport, RulesReport};
+use crate::digest::{Sha256, sha256};
 use crate::proxy::Connections;
 
 /// Reports `connections` (and the configuration file they came from, if

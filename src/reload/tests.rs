@@ -3,9 +3,9 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use super::debounce::{Debounce, Poll};
-use super::digest::{Digest, Sha256, sha256};
 use super::restart::changed_fields;
 use super::watch::{Sources, rule_paths};
+use crate::digest::{Digest, Sha256, sha256};
 
 /// A fresh directory under the system temp dir, removed on drop.
 struct Dir(PathBuf);

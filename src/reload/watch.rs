@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::digest::{Digest, Sha256};
 use crate::config::ServeArgs;
+use crate::digest::{Digest, Sha256};
 
 /// Item tags in the fingerprint.
 const FILE: u8 = b'F';

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use super::actual::{Actual, Answer, AnswerBody};
 use super::spec::{Expect, MessageExpect};
 use crate::rules::Request;
+use crate::textdiff;
 
 /// One expectation that did not hold.
 #[derive(Debug, Clone, PartialEq)]
@@ -305,93 +306,20 @@ fn sorted(value: &Value) -> Value {
     }
 }
 
-/// Above this many cells the diff does not search for common lines and
-/// shows both sides whole.
-const MAX_CELLS: usize = 4_000_000;
-
-/// A line diff of `expected` and `actual` (longest common subsequence),
-/// keeping `context` unchanged lines around each change.
+/// A line diff of `expected` and `actual` (longest common subsequence,
+/// [`crate::textdiff`]), keeping `context` unchanged lines around each change.
 pub fn diff(expected: &[String], actual: &[String], context: usize) -> Vec<Line> {
-    let n = expected.len();
-    let m = actual.len();
-    let mut full = Vec::with_capacity(n + m);
-    if n.saturating_mul(m) > MAX_CELLS {
-        full.extend(expected.iter().cloned().map(Line::Expected));
-        full.extend(actual.iter().cloned().map(Line::Actual));
-        return full;
-    }
-    // lcs[i][j]: length of the longest common subsequence of expected[i..]
-    // and actual[j..], stored row by row.
-    let width = m + 1;
-    let mut lcs = vec![0u32; (n + 1) * width];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            let cell = if expected.get(i) == actual.get(j) {
-                lcs.get((i + 1) * width + j + 1).copied().unwrap_or(0) + 1
-            } else {
-                let down = lcs.get((i + 1) * width + j).copied().unwrap_or(0);
-                let right = lcs.get(i * width + j + 1).copied().unwrap_or(0);
-                down.max(right)
-            };
-            if let Some(c) = lcs.get_mut(i * width + j) {
-                *c = cell;
-            }
-        }
-    }
-    let at = |i: usize, j: usize| lcs.get(i * width + j).copied().unwrap_or(0);
-    let (mut i, mut j) = (0, 0);
-    while i < n || j < m {
-        match (expected.get(i), actual.get(j)) {
-            (Some(e), Some(a)) if e == a => {
-                full.push(Line::Same(e.clone()));
-                i += 1;
-                j += 1;
-            }
-            (Some(e), Some(_)) if at(i + 1, j) >= at(i, j + 1) => {
-                full.push(Line::Expected(e.clone()));
-                i += 1;
-            }
-            (_, Some(a)) => {
-                full.push(Line::Actual(a.clone()));
-                j += 1;
-            }
-            (Some(e), None) => {
-                full.push(Line::Expected(e.clone()));
-                i += 1;
-            }
-            (None, None) => break,
-        }
-    }
-    collapse(full, context)
-}
-
-/// Replaces runs of unchanged lines farther than `context` from any change
-/// with [`Line::Skipped`].
-fn collapse(lines: Vec<Line>, context: usize) -> Vec<Line> {
-    let changed: Vec<usize> = lines
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| !matches!(l, Line::Same(_)))
-        .map(|(i, _)| i)
-        .collect();
-    let near = |i: usize| changed.iter().any(|&c| c.abs_diff(i) <= context);
-    let mut out = Vec::with_capacity(lines.len());
-    let mut skipped = 0;
-    for (i, line) in lines.into_iter().enumerate() {
-        if matches!(line, Line::Same(_)) && !near(i) {
-            skipped += 1;
-            continue;
-        }
-        if skipped > 0 {
-            out.push(Line::Skipped(skipped));
-            skipped = 0;
-        }
-        out.push(line);
-    }
-    if skipped > 0 {
-        out.push(Line::Skipped(skipped));
-    }
-    out
+    let e: Vec<&str> = expected.iter().map(String::as_str).collect();
+    let a: Vec<&str> = actual.iter().map(String::as_str).collect();
+    textdiff::collapse(textdiff::lines(&e, &a), context)
+        .into_iter()
+        .map(|l| match l {
+            textdiff::Line::Same(t) => Line::Same(t.to_string()),
+            textdiff::Line::Removed(t) => Line::Expected(t.to_string()),
+            textdiff::Line::Added(t) => Line::Actual(t.to_string()),
+            textdiff::Line::Skipped(n) => Line::Skipped(n),
+        })
+        .collect()
 }
 
 fn full_path(request: &Request) -> String {

@@ -157,7 +157,7 @@ pub struct Listening<'a> {
     /// The admin listener, if one was asked for.
     pub admin: Option<SocketAddr>,
     /// The upstream URL, or `name=url, …` for the connections of a file.
-    /// Any `user:password@` in a URL is left out of the log.
+    /// URLs never hold credentials: `Upstream::with_tls` refuses them.
     pub upstream: &'a str,
     pub base_path: &'a str,
     /// Rules and rule files in use, over every connection.
@@ -175,37 +175,13 @@ pub fn listening(l: &Listening) {
         version = env!("CARGO_PKG_VERSION"),
         listen = %l.listen,
         admin.listen = l.admin.map(tracing::field::display),
-        upstream = %without_userinfo(l.upstream),
+        upstream = l.upstream,
         base_path = l.base_path,
         rules.count = l.rules,
         rules.files = l.files,
         rules.hash = l.rules_hash,
         "scimshim listening"
     );
-}
-
-/// `text` with the userinfo (`user:password@`) of every URL in it removed
-/// (RFC 3986 §3.2.1 deprecates passwords in URLs; they still must not reach
-/// a log).
-fn without_userinfo(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains('@') {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find("://") {
-        let (head, tail) = rest.split_at(at + 3);
-        out.push_str(head);
-        let end = tail.find(['/', '?', '#', ',', ' ']).unwrap_or(tail.len());
-        let (authority, after) = tail.split_at(end);
-        let host = authority
-            .rsplit_once('@')
-            .map_or(authority, |(_, host)| host);
-        out.push_str(host);
-        rest = after;
-    }
-    out.push_str(rest);
-    std::borrow::Cow::Owned(out)
 }
 
 /// A rule-file problem found at load time.

@@ -64,6 +64,11 @@ async fn get(url: &str) -> Value {
     r.json()
 }
 
+/// Sends a PATCH body as SCIM JSON.
+async fn send_patch(url: &str, body: &str) -> crate::support::client::Reply {
+    send("PATCH", url, &[JSON], Some(body)).await
+}
+
 fn patch(ops: Value) -> String {
     json!({"schemas": [PATCH_OP], "Operations": ops}).to_string()
 }
@@ -118,13 +123,7 @@ async fn entra04_member_removal_by_value_keeps_the_other_members() {
             {"op": "Remove", "path": "members", "value": [{"$ref": null, "value": bob}]}
         ]));
 
-        let direct = send(
-            "PATCH",
-            &format!("{base}/Groups/{group}"),
-            &[JSON],
-            Some(&quirky),
-        )
-        .await;
+        let direct = send_patch(&format!("{base}/Groups/{group}"), &quirky).await;
         assert_rejected(&direct, 400, "invalidValue", who);
         let mut both = vec![alice.clone(), bob.clone()];
         both.sort();
@@ -134,13 +133,7 @@ async fn entra04_member_removal_by_value_keeps_the_other_members() {
             "{who}"
         );
 
-        let through = send(
-            "PATCH",
-            &shim.url(&format!("/scim/v2/Groups/{group}")),
-            &[JSON],
-            Some(&quirky),
-        )
-        .await;
+        let through = send_patch(&shim.url(&format!("/scim/v2/Groups/{group}")), &quirky).await;
         assert_success(&through, who);
         assert_eq!(
             member_ids(&get(&format!("{base}/Groups/{group}")).await),
@@ -166,13 +159,7 @@ async fn entra02_string_booleans_are_typed_by_the_schema() {
             {"op": "add", "path": "emails", "value": [{"value": "e02@corp.example", "type": "work", "primary": "True"}]},
             {"op": "replace", "value": {"title": "True"}}
         ]));
-        let direct = send(
-            "PATCH",
-            &format!("{base}/Users/{user}"),
-            &[JSON],
-            Some(&quirky),
-        )
-        .await;
+        let direct = send_patch(&format!("{base}/Users/{user}"), &quirky).await;
         if matches!(backend, Strict::Embedded(_)) {
             // scim2-server tolerates string booleans; the embedded backend
             // follows RFC 7643 §2.3.2.
@@ -180,13 +167,7 @@ async fn entra02_string_booleans_are_typed_by_the_schema() {
             assert_eq!(get(&format!("{base}/Users/{user}")).await["active"], true);
         }
 
-        let through = send(
-            "PATCH",
-            &shim.url(&format!("/scim/v2/Users/{user}")),
-            &[JSON],
-            Some(&quirky),
-        )
-        .await;
+        let through = send_patch(&shim.url(&format!("/scim/v2/Users/{user}")), &quirky).await;
         assert_success(&through, who);
         let after = get(&format!("{base}/Users/{user}")).await;
         assert_eq!(after["active"], json!(false), "{who}: {after}");
@@ -223,22 +204,10 @@ async fn entra07_filtered_write_on_a_missing_element_creates_it() {
         // Spelled strictly, so that the embedded backend gets as far as the
         // target (it rejects the capitalised op first).
         let strict = quirky.replace("\"Replace\"", "\"replace\"");
-        let direct = send(
-            "PATCH",
-            &format!("{base}/Users/{user}"),
-            &[JSON],
-            Some(&strict),
-        )
-        .await;
+        let direct = send_patch(&format!("{base}/Users/{user}"), &strict).await;
         assert_rejected(&direct, 400, "noTarget", who);
 
-        let through = send(
-            "PATCH",
-            &shim.url(&format!("/scim/v2/Users/{user}")),
-            &[JSON],
-            Some(&quirky),
-        )
-        .await;
+        let through = send_patch(&shim.url(&format!("/scim/v2/Users/{user}")), &quirky).await;
         assert_success(&through, who);
         let after = get(&format!("{base}/Users/{user}")).await;
         let emails = after["emails"].as_array().unwrap();
@@ -263,13 +232,7 @@ async fn entra07_filtered_write_on_a_missing_element_creates_it() {
         let again = patch(json!([
             {"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "new@corp.example"}
         ]));
-        let through = send(
-            "PATCH",
-            &shim.url(&format!("/scim/v2/Users/{user}")),
-            &[JSON],
-            Some(&again),
-        )
-        .await;
+        let through = send_patch(&shim.url(&format!("/scim/v2/Users/{user}")), &again).await;
         assert_success(&through, who);
         let after = get(&format!("{base}/Users/{user}")).await;
         let work: Vec<&Value> = after["emails"]
@@ -294,22 +257,10 @@ async fn entra08_bare_manager_is_wrapped() {
         let quirky = patch(json!([
             {"op": "Add", "path": format!("{ENTERPRISE}:manager"), "value": "boss-271"}
         ]));
-        let direct = send(
-            "PATCH",
-            &format!("{base}/Users/{user}"),
-            &[JSON],
-            Some(&quirky),
-        )
-        .await;
+        let direct = send_patch(&format!("{base}/Users/{user}"), &quirky).await;
         assert_rejected(&direct, 400, "invalidValue", who);
 
-        let through = send(
-            "PATCH",
-            &shim.url(&format!("/scim/v2/Users/{user}")),
-            &[JSON],
-            Some(&quirky),
-        )
-        .await;
+        let through = send_patch(&shim.url(&format!("/scim/v2/Users/{user}")), &quirky).await;
         assert_success(&through, who);
         let after = get(&format!("{base}/Users/{user}")).await;
         assert_eq!(
@@ -319,25 +270,13 @@ async fn entra08_bare_manager_is_wrapped() {
 
         // Entra's removal: a filter on a single-valued attribute.
         let remove = patch(json!([{"op": "remove", "path": "manager[value eq \"boss-271\"]"}]));
-        let direct = send(
-            "PATCH",
-            &format!("{base}/Users/{user}"),
-            &[JSON],
-            Some(&remove),
-        )
-        .await;
+        let direct = send_patch(&format!("{base}/Users/{user}"), &remove).await;
         assert!(
             direct.status >= 400,
             "{who}: direct removal {}",
             direct.status
         );
-        let through = send(
-            "PATCH",
-            &shim.url(&format!("/scim/v2/Users/{user}")),
-            &[JSON],
-            Some(&remove),
-        )
-        .await;
+        let through = send_patch(&shim.url(&format!("/scim/v2/Users/{user}")), &remove).await;
         assert_success(&through, who);
         let after = get(&format!("{base}/Users/{user}")).await;
         assert!(
@@ -369,13 +308,7 @@ async fn entra05_dotted_keys_are_rebuilt_into_a_partial_resource() {
         if let Strict::Embedded(_) = backend {
             // scim2-server tolerates these keys; the embedded backend does not
             // (RFC 7644 §3.5.2.1 wants attribute names, not paths).
-            let direct = send(
-                "PATCH",
-                &format!("{base}/Users/{user}"),
-                &[JSON],
-                Some(&quirky),
-            )
-            .await;
+            let direct = send_patch(&format!("{base}/Users/{user}"), &quirky).await;
             assert_eq!(
                 direct.status,
                 400,
@@ -383,13 +316,7 @@ async fn entra05_dotted_keys_are_rebuilt_into_a_partial_resource() {
                 String::from_utf8_lossy(&direct.body)
             );
         }
-        let through = send(
-            "PATCH",
-            &shim.url(&format!("/scim/v2/Users/{user}")),
-            &[JSON],
-            Some(&quirky),
-        )
-        .await;
+        let through = send_patch(&shim.url(&format!("/scim/v2/Users/{user}")), &quirky).await;
         assert_success(&through, who);
         let after = get(&format!("{base}/Users/{user}")).await;
         assert_eq!(after["displayName"], "Bjfe", "{who}");
@@ -411,13 +338,7 @@ async fn patch_via_put_for_a_backend_without_patch() {
         {"op": "Add", "path": "title", "value": "CTO"},
         {"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "w@corp.example"}
     ]));
-    let direct = send(
-        "PATCH",
-        &format!("{base}/Users/{user}"),
-        &[JSON],
-        Some(&quirky),
-    )
-    .await;
+    let direct = send_patch(&format!("{base}/Users/{user}"), &quirky).await;
     assert_eq!(
         direct.status,
         501,
@@ -425,13 +346,7 @@ async fn patch_via_put_for_a_backend_without_patch() {
         String::from_utf8_lossy(&direct.body)
     );
 
-    let through = send(
-        "PATCH",
-        &shim.url(&format!("/scim/v2/Users/{user}")),
-        &[JSON],
-        Some(&quirky),
-    )
-    .await;
+    let through = send_patch(&shim.url(&format!("/scim/v2/Users/{user}")), &quirky).await;
     assert_success(&through, "embedded --no-patch");
     let after = get(&format!("{base}/Users/{user}")).await;
     assert_eq!(after["active"], false);
@@ -452,13 +367,7 @@ async fn patch_via_put_for_a_backend_without_patch() {
     shim.wait_log(|l| l["rule.target"] == "header:if-match");
 
     // A missing user: the upstream's 404 goes back, nothing is created.
-    let missing = send(
-        "PATCH",
-        &shim.url("/scim/v2/Users/nobody"),
-        &[JSON],
-        Some(&quirky),
-    )
-    .await;
+    let missing = send_patch(&shim.url("/scim/v2/Users/nobody"), &quirky).await;
     assert_eq!(missing.status, 404);
 }
 
@@ -497,26 +406,14 @@ async fn deprovisioning_as_deactivation_or_as_deletion() {
         );
         let user = create_user(&base, "dep.gone").await;
         let off = patch(json!([{"op": "Replace", "path": "active", "value": "False"}]));
-        let r = send(
-            "PATCH",
-            &delete.url(&format!("/scim/v2/Users/{user}")),
-            &[JSON],
-            Some(&off),
-        )
-        .await;
+        let r = send_patch(&delete.url(&format!("/scim/v2/Users/{user}")), &off).await;
         r.assert_status(204);
         let gone = send("GET", &format!("{base}/Users/{user}"), &[], None).await;
         assert_eq!(gone.status, 404, "{who}: deleted");
         // Any other change is a PATCH as before.
         let other = create_user(&base, "dep.other").await;
         let title = patch(json!([{"op": "replace", "path": "title", "value": "x"}]));
-        let r = send(
-            "PATCH",
-            &delete.url(&format!("/scim/v2/Users/{other}")),
-            &[JSON],
-            Some(&title),
-        )
-        .await;
+        let r = send_patch(&delete.url(&format!("/scim/v2/Users/{other}")), &title).await;
         assert_success(&r, who);
         assert_eq!(get(&format!("{base}/Users/{other}")).await["title"], "x");
     }

@@ -147,13 +147,7 @@ impl Loader<'_> {
                 "add the hash of the IdP's token, made with `scimshim hash-token`",
             );
         }
-        match InboundAuth::new(hashes) {
-            Ok(a) => Some(a),
-            Err(e) => {
-                self.error(node.pos, at, e.to_string(), None);
-                None
-            }
-        }
+        Some(InboundAuth::new(hashes))
     }
 
     /// An error when `serve` loads, a warning when `check` does (a Secret
@@ -271,7 +265,7 @@ pub(in crate::config) fn from_flags(args: &ServeArgs, env: &dyn Env) -> Result<F
                     path.display()
                 ));
             }
-            Some(InboundAuth::new(hashes).map_err(|e| e.to_string())?)
+            Some(InboundAuth::new(hashes))
         }
     };
     let secret = match (&args.upstream_credential_env, &args.upstream_credential_file) {

@@ -1,5 +1,5 @@
-//! SHA-256 (ring's, the implementation rustls already links). Used for
-//! change detection and for the hashes `/rules` shows.
+//! SHA-256 (ring's, the implementation rustls already links): reload's
+//! change detection, the hashes `/rules` shows, and inbound token hashes.
 
 use std::fmt;
 use std::path::Path;
